@@ -1,0 +1,183 @@
+"""Faults injected per operation: latency, quotas, throttling, 5xx, hangs and hostile paging.
+
+Clients must survive what real clouds do on a bad day; the emulator does those things on demand,
+deterministically from its seed, so tests can replay them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+from gateway.emulator.tokens import TokenState
+
+Outcome = Literal["ok", "throttle", "error"]
+
+#: Documented quotas the emulator enforces by default (Tencent: 20 requests/s per action).
+DEFAULT_QUOTAS: dict[tuple[str, str], float] = {("tencent", "*"): 20.0}
+#: HealthOmics' documented 10 requests/s, switched on by the `aws-quotas` preset.
+AWS_QUOTA_PRESET: dict[tuple[str, str], float] = {
+    ("omics", "GetRun"): 10.0,
+    ("omics", "ListRuns"): 10.0,
+    ("omics", "ListRunTasks"): 10.0,
+}
+
+
+@dataclass(frozen=True)
+class OperationFaults:
+    """What one operation suffers; every field off by default."""
+
+    latency_ms: float = 0.0
+    jitter_ms: float = 0.0
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    hang: bool = False
+    quota_rps: float | None = None
+    short_pages: bool = False
+    empty_pages: bool = False
+    token_on_last_page: bool = False
+
+
+FAULT_FIELDS = frozenset(f.name for f in fields(OperationFaults))
+
+
+class _Bucket:
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.tokens = rate
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class Faults:
+    """Fault settings keyed by (service, operation); operation `*` applies to a whole service.
+
+    Services are named as the emulator routes them: `omics`, `datazone`, `tencent`.
+    """
+
+    def __init__(self, seed: int = 0, quotas: bool = True) -> None:
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+        self._settings: dict[tuple[str, str], OperationFaults] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        if quotas:
+            for key, rps in DEFAULT_QUOTAS.items():
+                self._settings[key] = OperationFaults(quota_rps=rps)
+
+    def configure(self, service: str, operation: str = "*", **changes: Any) -> OperationFaults:
+        """Change some fields of one (service, operation) setting; unknown fields are refused."""
+        unknown = set(changes) - FAULT_FIELDS
+        if unknown:
+            raise ValueError(f"unknown fault fields: {sorted(unknown)}")
+        with self._lock:
+            current = self._settings.get((service, operation), OperationFaults())
+            updated = replace(current, **changes)
+            self._settings[(service, operation)] = updated
+            self._buckets.pop((service, operation), None)
+            return updated
+
+    def apply_preset(self, name: str) -> None:
+        """`aws-quotas` turns on HealthOmics' documented 10/s; `no-quotas` lifts every quota."""
+        if name == "aws-quotas":
+            for (service, op), rps in AWS_QUOTA_PRESET.items():
+                self.configure(service, op, quota_rps=rps)
+        elif name == "no-quotas":
+            with self._lock:
+                keys = list(self._settings)
+            for service, op in keys:
+                self.configure(service, op, quota_rps=None)
+        else:
+            raise ValueError(f"unknown preset {name!r}")
+
+    def reset(self, quotas: bool = True) -> None:
+        with self._lock:
+            self._settings.clear()
+            self._buckets.clear()
+            if quotas:
+                for key, rps in DEFAULT_QUOTAS.items():
+                    self._settings[key] = OperationFaults(quota_rps=rps)
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            return {f"{s}:{o}": asdict(v) for (s, o), v in self._settings.items()}
+
+    def effective(self, service: str, operation: str) -> OperationFaults:
+        """The operation's own setting laid over its service-wide one."""
+        with self._lock:
+            base = self._settings.get((service, "*"), OperationFaults())
+            own = self._settings.get((service, operation))
+        if own is None:
+            return base
+        merged = {
+            name: getattr(own, name)
+            if getattr(own, name) != getattr(OperationFaults(), name)
+            else getattr(base, name)
+            for name in FAULT_FIELDS
+        }
+        return OperationFaults(**merged)
+
+    def _bucket_for(self, service: str, operation: str, rps: float) -> _Bucket:
+        # Quotas are per action: a service-wide quota still gives each operation its own bucket.
+        key = (service, operation)
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is None or bucket.rate != rps:
+                bucket = self._buckets[key] = _Bucket(rps)
+            return bucket
+
+    async def gate(self, service: str, operation: str) -> Outcome:
+        """Apply latency/hang, then decide whether this call is throttled, fails, or proceeds."""
+        f = self.effective(service, operation)
+        if f.hang:
+            await asyncio.Event().wait()  # never set: the client's timeout ends it
+        delay = f.latency_ms + (self._rng.random() * f.jitter_ms if f.jitter_ms else 0.0)
+        if delay:
+            await asyncio.sleep(delay / 1000.0)
+        if f.quota_rps is not None and not self._bucket_for(service, operation, f.quota_rps).take():
+            return "throttle"
+        with self._lock:
+            roll_throttle = self._rng.random()
+            roll_error = self._rng.random()
+        if roll_throttle < f.throttle_rate:
+            return "throttle"
+        if roll_error < f.error_rate:
+            return "error"
+        return "ok"
+
+
+def _mix(offset: int, salt: int) -> int:
+    return ((offset + 1) * 2654435761 + salt * 40503) % 1000003
+
+
+def page_window(
+    total: int, state: TokenState, limit: int, f: OperationFaults
+) -> tuple[int, int, TokenState | None]:
+    """The slice [start, end) a token-paged listing returns, and the state its next token holds.
+
+    Hostile paging stays deterministic for a given token, and every item is still served exactly
+    once: empty pages keep the offset (advancing the stage), short pages just stop early.
+    """
+    offset = state.offset
+    if f.empty_pages and state.stage == 0 and offset < total and _mix(offset, 1) % 2 == 0:
+        return offset, offset, TokenState(offset, 1)
+    size = limit
+    if f.short_pages and limit > 1:
+        size = 1 + _mix(offset, 2) % (limit - 1)
+    end = min(total, offset + size)
+    if end < total:
+        return offset, end, TokenState(end, 0)
+    if f.token_on_last_page and state.stage < 2 and end > offset:
+        return offset, end, TokenState(end, 2)
+    return offset, end, None
