@@ -1,0 +1,142 @@
+"""Gateway configuration: a TOML file, overridden by `GATEWAY_*` environment variables.
+
+Every section of DESIGN exists from the start so a config file written today stays valid as
+features land. No secrets live here: upstream credentials come from each cloud's own chain.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from gateway.providers.base import ProviderKind
+
+log = logging.getLogger(__name__)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceConfig(_Section):
+    """One upstream account + region (+ Tencent project or DataZone domain), named by operators."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    provider: ProviderKind
+    region: str
+    endpoint_url: str | None = None
+    profile: str | None = None
+    role_arn: str | None = None
+    project_id: str | None = None
+    domain_id: str | None = None
+    account: str | None = None
+
+    @property
+    def account_key(self) -> str:
+        """Sources naming one account share its rate budget; by default each is its own."""
+        return self.account or f"source:{self.name}"
+
+
+class AuthConfig(_Section):
+    """How clients authenticate; `none` is an explicit, loudly logged opt-in."""
+
+    mode: Literal["none"] = "none"
+
+
+class GraphQLConfig(_Section):
+    playground: bool = False
+    introspection: bool = False
+
+
+class CursorConfig(_Section):
+    """Cursor key ring: the first key encrypts, all decrypt, so keys rotate across replicas."""
+
+    keys: list[str] = Field(default_factory=list)
+    token_ttl_seconds: int = Field(default=86_400, ge=60)
+    max_walk_pages: int = Field(default=50, ge=1, le=10_000)
+
+
+class CacheConfig(_Section):
+    """How long an answered upstream page is kept in-process for the next `after`."""
+
+    page_ttl_seconds: float = Field(default=30.0, ge=0)
+    max_pages: int = Field(default=2_000, ge=0)
+
+
+class LimitsConfig(_Section):
+    """Upstream fan-out: concurrent calls per upstream account, and the per-call timeout."""
+
+    concurrency_per_account: int = Field(default=16, ge=1, le=1_000)
+    upstream_timeout_seconds: float = Field(default=10.0, gt=0)
+    tencent_describe_chunk: int = Field(default=100, ge=1, le=100)
+
+
+class Settings(BaseSettings):
+    """The whole configuration; unknown keys anywhere are an error that names them."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    sources: list[SourceConfig] = Field(default_factory=list)
+    auth: AuthConfig = AuthConfig()
+    graphql: GraphQLConfig = GraphQLConfig()
+    cursors: CursorConfig = CursorConfig()
+    cache: CacheConfig = CacheConfig()
+    limits: LimitsConfig = LimitsConfig()
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Settings:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique: {dupes}")
+        return self
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the offending keys."""
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read `path` (TOML) under environment overrides; `overrides` win over both (tests, demo)."""
+    toml_path = Path(path) if path is not None else None
+    if toml_path is not None and not toml_path.is_file():
+        raise ConfigError(f"config file not found: {toml_path}")
+
+    class _FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            chain: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            if toml_path is not None:
+                chain.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+            return tuple(chain)
+
+    try:
+        loaded = _FileSettings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from None
+    return Settings.model_validate(loaded.model_dump())
