@@ -24,7 +24,6 @@ from tencentcloud.common.sign import Sign
 from tencentcloud.omics.v20221128 import models, omics_client, omics_client_async
 
 from gateway.emulator.clock import SimClock
-from gateway.emulator.tencent import TencentService
 from gateway.emulator.tencent_data import TencentData
 from gateway.emulator.tencent_model import RUN_STATUSES
 
@@ -34,15 +33,10 @@ TIME_FIELDS = {"SubmitTime", "StartTime", "EndTime", "CreateTime", "UpdateTime"}
 
 
 @pytest.fixture
-def svc(emulator: Any) -> TencentService:
-    service = emulator.emulator.tencent
-    assert isinstance(service, TencentService)
-    return service
-
-
-@pytest.fixture
-def data(svc: TencentService) -> TencentData:
-    return svc.data
+def data(emulator: Any) -> TencentData:
+    truth = emulator.emulator.tencent
+    assert isinstance(truth, TencentData)
+    return truth
 
 
 def profile(emulator: Any) -> ClientProfile:
