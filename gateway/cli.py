@@ -1,0 +1,148 @@
+"""`gateway serve [--demo] [--config F]`, `gateway emulator`, `gateway export-schema`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import urllib.request
+from collections.abc import Sequence
+from typing import Any
+
+DEMO_SOURCE = "aws-demo"
+EXAMPLE_QUERY = """\
+query Tree {{
+  batch(source: "{source}", id: "{batch}") {{
+    name status state totalRuns
+    runs(first: 5) {{
+      edges {{
+        submission {{ runSettingId submissionStatus }}
+        node {{
+          name status state startedAt stoppedAt
+          tasks(first: 5) {{ edges {{ node {{ name status state }} }} pageInfo {{ hasNextPage }} }}
+        }}
+      }}
+      pageInfo {{ hasNextPage endCursor }}
+    }}
+  }}
+}}"""
+
+
+def _demo_settings(emulator_url: str) -> dict[str, Any]:
+    from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+
+    # The emulator checks real SigV4 signatures made with these fixed demo credentials.
+    os.environ["AWS_ACCESS_KEY_ID"] = DEMO_ACCESS_KEY_ID
+    os.environ["AWS_SECRET_ACCESS_KEY"] = DEMO_SECRET_ACCESS_KEY
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.pop("AWS_PROFILE", None)
+    return {
+        "sources": [
+            {
+                "name": DEMO_SOURCE,
+                "provider": "healthomics",
+                "region": "us-east-1",
+                "endpoint_url": emulator_url,
+            }
+        ],
+        "graphql": {"playground": True, "introspection": True},
+        "auth": {"mode": "none"},
+    }
+
+
+def _example_batch(emulator_url: str) -> str:
+    with urllib.request.urlopen(f"{emulator_url}/_emulator/dataset", timeout=10) as resp:
+        dataset = json.load(resp)
+    ref = dataset.get("reference", {}).get("healthomics", {})
+    if ref.get("batchId"):
+        return str(ref["batchId"])
+    regions = dataset["healthomics"]
+    return str(next(iter(regions.values()))["batches"][0])
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.config import ConfigError, load_settings
+
+    emulator_server = None
+    try:
+        if args.demo:
+            from gateway.emulator.app import create_emulator
+            from gateway.emulator.server import LoopbackServer
+
+            emulator = create_emulator(seed=args.seed, scale="demo")
+            emulator_server = LoopbackServer(emulator.app).start()
+            settings = load_settings(args.config, **_demo_settings(emulator_server.url))
+        else:
+            settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+    app = create_app(settings)
+    url = f"http://{args.host}:{args.port}/graphql"
+    print(f"runs gateway: GraphiQL at {url}", flush=True)
+    if emulator_server is not None:
+        print(f"  upstream: embedded emulator at {emulator_server.url}")
+        batch = _example_batch(emulator_server.url)
+        print("  try this query:\n")
+        print(EXAMPLE_QUERY.format(source=DEMO_SOURCE, batch=batch), flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        if emulator_server is not None:
+            emulator_server.stop()
+    return 0
+
+
+def export_schema(args: argparse.Namespace) -> int:
+    from gateway.schema import export_sdl
+
+    sys.stdout.write(export_sdl())
+    return 0
+
+
+def emulator(args: argparse.Namespace) -> int:
+    from gateway.emulator.server import serve as serve_emulator
+
+    serve_emulator(args.host, args.port, args.seed, args.scale, not args.no_quotas)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the GraphQL gateway")
+    p.add_argument("--demo", action="store_true", help="serve the embedded emulator's demo data")
+    p.add_argument("--config", help="TOML config file")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--seed", type=int, default=0, help="demo data seed")
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("emulator", help="run the upstream emulator on its own")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=4010)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--scale", choices=["small", "demo", "large"], default="demo")
+    p.add_argument("--no-quotas", action="store_true", help="lift Tencent's 20/s quota")
+    p.set_defaults(func=emulator)
+
+    p = sub.add_parser("export-schema", help="print the schema (SDL)")
+    p.set_defaults(func=export_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""What every resolver gets: this request's loaders and id, and the app's upstream state."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import Info as _Info
+
+from gateway.loaders import Loaders, Upstream
+
+
+@dataclass
+class Context:
+    """Made per HTTP request (per WebSocket connection for subscriptions: never reuse loaders)."""
+
+    upstream: Upstream
+    loaders: Loaders
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    request: Any = None
+
+    @classmethod
+    def for_request(cls, upstream: Upstream, request: Any = None) -> Context:
+        return cls(upstream=upstream, loaders=Loaders(upstream), request=request)
+
+
+Info = _Info[Context, None]

@@ -1,0 +1,130 @@
+"""The root Query: sources, node/nodes, and batches and runs by source."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+import strawberry
+
+from gateway.providers.base import ErrorCode, GatewayError, ProviderKind, bad_input
+from gateway.schema.context import Info
+from gateway.schema.healthomics import HealthOmicsRoots
+from gateway.schema.ids import parse_global_id
+from gateway.schema.interfaces import (
+    Batch,
+    BatchConnection,
+    Node,
+    Run,
+    RunConnection,
+    Source,
+    page_info,
+)
+
+#: Each provider's root resolvers; adding a cloud adds one entry.
+ROOTS: dict[ProviderKind, Any] = {ProviderKind.HEALTHOMICS: HealthOmicsRoots()}
+
+
+def _roots(info: Info, source: str) -> Any:
+    provider = info.context.upstream.provider(source)
+    roots = ROOTS.get(provider.kind)
+    if roots is None:
+        raise bad_input(f"source {source!r} does not serve this field")
+    return roots
+
+
+def _page(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> dict[str, Any]:
+    return {"first": first, "after": after, "last": last, "before": before}
+
+
+async def _resolve_node(info: Info, value: str) -> Any:
+    type_name, source, key = parse_global_id(value)
+    kind = next((k for k, r in ROOTS.items() if type_name in r.node_types), None)
+    if kind is None:
+        raise bad_input(f"malformed id {value!r}: unknown type {type_name}")
+    provider: Any = info.context.upstream.providers.get(source)
+    if provider is None or provider.kind is not kind:
+        raise GatewayError("node not found", ErrorCode.NOT_FOUND)
+    return await ROOTS[kind].node(info, type_name, source, key)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The configured sources this client may read.")
+    def sources(self, info: Info) -> list[Source]:
+        return [
+            Source(name=s.name, provider=s.provider, region=s.region)
+            for s in info.context.upstream.settings.sources
+            if s.name in info.context.upstream.providers
+        ]
+
+    @strawberry.field(description="Any object by its global id; null (with NOT_FOUND) if gone.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        result: Node | None = await _resolve_node(info, id)
+        return result
+
+    @strawberry.field(description="Objects by global ids, each null (with an error) if absent.")
+    def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        resolved: list[Awaitable[Any]] = [_resolve_node(info, i) for i in ids]
+        return resolved  # type: ignore[return-value]  # graphql-core awaits each item alone
+
+    @strawberry.field(description="One batch (HealthOmics batch or Tencent run group).")
+    async def batch(self, info: Info, source: str, id: str) -> Batch | None:
+        result: Batch | None = await _roots(info, source).batch(info, source, id)
+        return result
+
+    @strawberry.field(description="Batches of a source (HealthOmics ListBatch).")
+    async def batches(
+        self,
+        info: Info,
+        source: str,
+        status: str | None = None,
+        name: str | None = None,
+        run_group_id: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> BatchConnection | None:
+        filters = {"status": status, "name": name, "run_group_id": run_group_id}
+        conn, edges = await _roots(info, source).batches(
+            info, source, filters, _page(first, after, last, before)
+        )
+        return BatchConnection(
+            edges=edges, page_info=page_info(conn), total_count=conn.window.total
+        )
+
+    @strawberry.field(description="One run by its upstream id.")
+    async def run(self, info: Info, source: str, id: str) -> Run | None:
+        result: Run | None = await _roots(info, source).run(info, source, id)
+        return result
+
+    @strawberry.field(
+        description="Runs of a source. `batchId` is a HealthOmics batch or Tencent run group; "
+        "`runGroupId` is HealthOmics' own run group (a compute pool)."
+    )
+    async def runs(
+        self,
+        info: Info,
+        source: str,
+        batch_id: str | None = None,
+        run_group_id: str | None = None,
+        status: str | None = None,
+        name: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> RunConnection | None:
+        filters = {
+            "batch_id": batch_id,
+            "run_group_id": run_group_id,
+            "status": status,
+            "name": name,
+        }
+        result: RunConnection = await _roots(info, source).runs(
+            info, source, filters, _page(first, after, last, before)
+        )
+        return result
