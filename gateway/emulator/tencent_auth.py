@@ -4,6 +4,7 @@ The expected signature is computed with the SDK's own `Sign.sign_tc3` over the c
 built exactly as `tencentcloud.common.abstract_client` builds it (method, URI, query, the signed
 headers lower-cased, the hashed payload; scope `date/service/tc3_request`), so any client that
 signs like the real SDK passes and anything else fails the way the real API fails.
+Only the permanent demo key exists: X-TC-Token (temporary credentials) is not modelled.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Tencent Omics wire shapes (Run, RunGroup, RunMetadata) built from specs at one instant.
 
 Field names and types follow `tencentcloud.omics.v20221128.models`; every field is present.
-JSON-valued strings (Input, Output, Option-less ErrorMessage, Runtime) hold JSON text, as in
-the documented example. Nested objects that the engine does not use (NFOption on a WDL group,
+JSON-valued strings (Input, Output, ErrorMessage, Runtime) hold JSON text, `{}` when empty,
+as in the documented example; times not yet reached are "". Nested objects that the engine does not use (NFOption on a WDL group,
 Option on a Nextflow one) are sent with zero values, as a Go backend does for plain structs.
 """
 
