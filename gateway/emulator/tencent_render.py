@@ -2,8 +2,9 @@
 
 Field names and types follow `tencentcloud.omics.v20221128.models`; every field is present.
 JSON-valued strings (Input, Output, ErrorMessage, Runtime) hold JSON text, `{}` when empty,
-as in the documented example; times not yet reached are "". Nested objects that the engine does not use (NFOption on a WDL group,
-Option on a Nextflow one) are sent with zero values, as a Go backend does for plain structs.
+as in the documented example; times not yet reached are "". Nested objects the engine does not
+use (NFOption on a WDL group, Option on a Nextflow one) are sent with zero values, as a Go
+backend does for plain structs.
 """
 
 from __future__ import annotations
