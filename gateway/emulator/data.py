@@ -89,7 +89,8 @@ class DigitIds:
 
 
 def seconds(n: float) -> timedelta:
-    return timedelta(seconds=n)
+    """A duration rounded to whole milliseconds, the precision the wire carries."""
+    return timedelta(milliseconds=round(n * 1000))
 
 
 def at_or_none(when: datetime | None, now: datetime) -> datetime | None:

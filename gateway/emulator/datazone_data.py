@@ -117,7 +117,9 @@ class DataZoneData:
             created = EPOCH - seconds(3600 * (count - i + 2) + rng.uniform(0, 1800))
             start = created + seconds(rng.uniform(1, 30))
             outcome = status
-        end = start + seconds(duration)
+        # DataZone sends epoch seconds as numbers; whole seconds survive float parsing exactly.
+        created, start = created.replace(microsecond=0), start.replace(microsecond=0)
+        end = start + seconds(round(duration))
         return JobRunPlan(
             domain_id=domain,
             job_id=job,

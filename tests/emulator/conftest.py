@@ -78,11 +78,24 @@ def aws_client(
     )
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def omics(emulator: Served) -> Any:
     return aws_client(emulator, "omics")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def datazone(emulator: Served) -> Any:
     return aws_client(emulator, "datazone")
+
+
+def strip_none(value: Any) -> Any:
+    """Ground truth without absent members, as botocore's parser leaves them out."""
+    if isinstance(value, dict):
+        return {k: strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_none(v) for v in value]
+    return value
+
+
+def without_metadata(response: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
