@@ -1,0 +1,106 @@
+"""Fixtures for end-to-end tests: the real emulator on loopback and the gateway app over it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.config import Settings, load_settings
+from gateway.emulator.app import Emulator, create_emulator
+from gateway.emulator.server import LoopbackServer
+from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+
+HO_SOURCE = "aws"
+CURSOR_KEY = "test-cursor-key-0001"
+
+
+@dataclass
+class Upstreams:
+    url: str
+    emulator: Emulator
+
+
+@pytest.fixture(scope="session")
+def upstreams() -> Iterator[Upstreams]:
+    """One `small` emulator for every end-to-end test; faults and call log reset per test."""
+    os.environ["AWS_ACCESS_KEY_ID"] = DEMO_ACCESS_KEY_ID
+    os.environ["AWS_SECRET_ACCESS_KEY"] = DEMO_SECRET_ACCESS_KEY
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    emu = create_emulator(seed=7, scale="small", quotas=False)
+    with LoopbackServer(emu.app) as srv:
+        yield Upstreams(srv.url, emu)
+
+
+def settings_for(url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "sources": [
+            {
+                "name": HO_SOURCE,
+                "provider": "healthomics",
+                "region": "us-east-1",
+                "endpoint_url": url,
+            }
+        ],
+        "cursors": {"keys": [CURSOR_KEY]},
+        "graphql": {"playground": False, "introspection": True},
+    }
+    values.update(overrides)
+    return load_settings(None, **values)
+
+
+@dataclass
+class Gateway:
+    """A running gateway app (in-process ASGI) and the emulator behind it."""
+
+    client: httpx.AsyncClient
+    app: Any
+    upstreams: Upstreams
+    responses: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.upstreams.emulator
+
+    async def query(self, query: str, **variables: Any) -> dict[str, Any]:
+        resp = await self.client.post("/graphql", json={"query": query, "variables": variables})
+        body: dict[str, Any] = resp.json()
+        self.responses.append(body)
+        return body
+
+    async def data(self, query: str, **variables: Any) -> dict[str, Any]:
+        """The `data` of a query that must not fail."""
+        body = await self.query(query, **variables)
+        assert not body.get("errors"), body.get("errors")
+        result: dict[str, Any] = body["data"]
+        return result
+
+    def calls(self) -> dict[str, int]:
+        return self.emulator.calls.counts()
+
+    def reset_calls(self) -> None:
+        self.emulator.calls.clear()
+
+
+async def open_gateway(upstreams: Upstreams, settings: Settings) -> AsyncIterator[Gateway]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            yield Gateway(client, app, upstreams)
+
+
+@pytest.fixture
+async def gateway(upstreams: Upstreams) -> AsyncIterator[Gateway]:
+    """A fresh gateway (empty caches) over the shared emulator, with faults reset."""
+    upstreams.emulator.faults.reset(quotas=False)
+    upstreams.emulator.calls.clear()
+    async for gw in open_gateway(upstreams, settings_for(upstreams.url)):
+        yield gw
+    upstreams.emulator.faults.reset(quotas=False)
