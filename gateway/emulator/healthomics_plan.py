@@ -241,7 +241,7 @@ class _Planner:
                 subs.append(Submission(setting, sub_status, None, reason, message))
                 continue
             n_tasks = 100 if reference else rng.randint(*self.scale.tasks_per_run)
-            if copy == 0 and i == 0 and status in ("PROCESSED", "INPROGRESS"):
+            if not reference and copy == 0 and i == 0 and status in ("PROCESSED", "INPROGRESS"):
                 n_tasks = 150 if status == "PROCESSED" else 120  # several pages of tasks
             run = self.run(
                 rng,

@@ -124,9 +124,11 @@ def test_wrong_key_and_bad_signature(emulator: Served) -> None:
 
 def test_stale_date(emulator: Served, omics: Any) -> None:
     stale = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=6)
-    with mock.patch("botocore.auth.get_current_datetime", return_value=stale):
-        with pytest.raises(botocore.exceptions.ClientError) as exc:
-            omics.list_batch()
+    with (
+        mock.patch("botocore.auth.get_current_datetime", return_value=stale),
+        pytest.raises(botocore.exceptions.ClientError) as exc,
+    ):
+        omics.list_batch()
     code, status, message = _error(exc)
     assert (code, status) == ("InvalidSignatureException", 403)
     assert message.startswith("Signature expired")
