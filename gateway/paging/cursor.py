@@ -27,7 +27,7 @@ _REF_FIRST, _REF_TOKEN, _REF_OFFSET, _REF_STORED = 0, 1, 2, 3
 _TAIL = struct.Struct(">BHH6s")  # size, index, (reserved), id hash
 _NONCE = 12
 #: The longest upstream token carried inline; longer ones go to the token store.
-MAX_INLINE_TOKEN = 150
+MAX_INLINE_TOKEN = 148
 STORE_KEY_LEN = 16
 
 
