@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -260,7 +260,7 @@ class Pager:
 
     def page(
         self,
-        items: list[T],
+        items: Sequence[T],
         *,
         operation: str,
         filters: dict[str, Any],
@@ -281,8 +281,8 @@ class Pager:
         cfg = self.faults.effective(self.service, operation)
         start, end, following = page_window(len(items), state, limit, cfg)
         if following is None:
-            return items[start:end], None
+            return list(items[start:end]), None
         pad = pad_to(following.offset) if pad_to else 0
-        return items[start:end], self.calls.issued(
+        return list(items[start:end]), self.calls.issued(
             self.codec.issue(operation, filters, following, pad_to=pad)
         )

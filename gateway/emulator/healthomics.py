@@ -7,6 +7,7 @@ answers ResourceNotFoundException and listings are empty, as an unused region wo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from gateway.emulator.awsproto import AwsCall, Handler, Pager, not_found, validation_error
@@ -36,7 +37,11 @@ class HealthOmicsService:
         return call.region == self.data.region
 
     def _page(
-        self, call: AwsCall, items: list[dict[str, Any]], filters: dict[str, Any], limit_key: str
+        self,
+        call: AwsCall,
+        items: Sequence[dict[str, Any]],
+        filters: dict[str, Any],
+        limit_key: str,
     ) -> tuple[list[dict[str, Any]], str | None]:
         return self.pager.page(
             items,
@@ -109,7 +114,7 @@ class HealthOmicsService:
         keys = ("batchId", "runGroupId", "status", "name")
         filters = {k: p.get(k) for k in keys}
         items = (
-            self.data.runs(
+            self.data.runs_view(
                 batch_id=p.get("batchId"),
                 status=p.get("status"),
                 name=p.get("name"),

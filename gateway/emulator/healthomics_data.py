@@ -7,10 +7,11 @@ accessor reads the plans at the clock's `now`, so listings, summaries and Get* a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from gateway.emulator.awsproto import service_model
 from gateway.emulator.clock import SimClock
@@ -23,8 +24,8 @@ from gateway.emulator.data import (
     scale_named,
     uuid_from,
 )
-from gateway.emulator.healthomics_plan import BatchPlan, Submission, plan_world
-from gateway.emulator.healthomics_time import SETTLED_RUN, RunPlan, TaskPlan, task_instants
+from gateway.emulator.healthomics_plan import BatchPlan, Submission, plan_tasks, plan_world
+from gateway.emulator.healthomics_time import SETTLED_RUN, RunPlan, TaskPlan
 
 Item = dict[str, Any]
 
@@ -44,6 +45,24 @@ def _project(shape_name: str, full: Item, **extra: Any) -> Item:
     members = service_model("omics").shape_for(shape_name).members
     merged = {**full, **extra}
     return {k: merged[k] for k in members if merged.get(k) is not None}
+
+
+class _LazyItems(Sequence[Item]):
+    def __init__(self, plans: list[RunPlan], build: Callable[[RunPlan], Item]) -> None:
+        self._plans = plans
+        self._build = build
+
+    def __len__(self) -> int:
+        return len(self._plans)
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Item]: ...
+    def __getitem__(self, index: int | slice) -> Item | list[Item]:
+        if isinstance(index, slice):
+            return [self._build(p) for p in self._plans[index]]
+        return self._build(self._plans[index])
 
 
 @dataclass
@@ -75,6 +94,7 @@ class HealthOmicsData:
         self._task_ids = DigitIds(self.seed, 3, 10)
         self.reference_batch_id = world.reference_batch_id
         self._tasks = lru_cache(maxsize=4096)(self._plan_tasks)
+        self._order: list[RunPlan] | None = None
 
     # --- summaries -----------------------------------------------------------------------
     def dataset_summary(self) -> dict[str, Any]:
@@ -230,20 +250,31 @@ class HealthOmicsData:
         name: str | None = None,
         run_group_id: str | None = None,
     ) -> list[Item]:
+        return list(self.runs_view(batch_id, status, name, run_group_id))
+
+    def runs_view(
+        self,
+        batch_id: str | None = None,
+        status: str | None = None,
+        name: str | None = None,
+        run_group_id: str | None = None,
+    ) -> Sequence[Item]:
+        """ListRuns items built only when read, so a page of a large world costs one page."""
         now = self.clock.now()
-        plans = sorted(self._runs.values(), key=lambda r: (r.created, r.id), reverse=True)
-        out = []
-        for r in plans:
-            if batch_id is not None and r.batch_id != batch_id:
-                continue
-            if run_group_id is not None and r.run_group_id != run_group_id:
-                continue
-            if name is not None and r.name != name:
-                continue
-            if status is not None and r.status(now) != status:
-                continue
-            out.append(_project("RunListItem", self.run(r.id), workflowName=r.workflow.name))
-        return out
+        if self._order is None:
+            self._order = sorted(self._runs.values(), key=lambda r: (r.created, r.id), reverse=True)
+        plans = [
+            r
+            for r in self._order
+            if (batch_id is None or r.batch_id == batch_id)
+            and (run_group_id is None or r.run_group_id == run_group_id)
+            and (name is None or r.name == name)
+            and (status is None or r.status(now) == status)
+        ]
+        return _LazyItems(plans, self._run_item)
+
+    def _run_item(self, r: RunPlan) -> Item:
+        return _project("RunListItem", self.run(r.id), workflowName=r.workflow.name)
 
     def all_runs(self) -> list[Item]:
         return self.runs()
@@ -334,34 +365,8 @@ class HealthOmicsData:
 
     # --- tasks ----------------------------------------------------------------------------
     def _plan_tasks(self, run_id: str) -> list[TaskPlan]:
-        r = self._runs[run_id]
-        rng = rng_for(self.seed, "tasks", run_id)
-        plans = []
-        for i in range(r.n_tasks):
-            step = _TASK_STEPS[i % len(_TASK_STEPS)]
-            itype, cpus, mem = _INSTANCES[rng.randrange(len(_INSTANCES))]
-            created, started, stopped = task_instants(r, i, rng.uniform(0.3, 0.85))
-            tag = rng.randrange(1, 9)
-            plans.append(
-                TaskPlan(
-                    index=i,
-                    id=self._task_ids(r.k * 1000 + i),
-                    uuid=uuid_from(rng),
-                    name=f"{step} (shard {i // len(_TASK_STEPS) + 1})",
-                    created=created,
-                    started=started,
-                    stopped=stopped,
-                    cpus=cpus,
-                    memory=mem,
-                    gpus=1 if r.workflow.gpu else 0,
-                    instance_type=itype,
-                    cache_hit=rng.random() < 0.2,
-                    image=f"{self.account}.dkr.ecr.{self.region}.amazonaws.com/{step.lower()}:1.{tag}",
-                    image_digest="sha256:" + hex_digest(rng),
-                    fails=r.fails and i == r.n_tasks - 1,
-                )
-            )
-        return plans
+        registry = f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"
+        return plan_tasks(self.seed, self._runs[run_id], self._task_ids, registry)
 
     def _task_item(self, r: RunPlan, t: TaskPlan, now: datetime) -> Item:
         status = t.status(r, now)

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from gateway.emulator.clock import EPOCH
 from gateway.emulator.data import DigitIds, Scale, hex_digest, rng_for, seconds, uuid_from
-from gateway.emulator.healthomics_time import STARTING_S, RunPlan, Workflow
+from gateway.emulator.healthomics_time import STARTING_S, RunPlan, TaskPlan, Workflow, task_instants
 
 Pattern = list[tuple[str, str | None]]
 
@@ -67,6 +67,15 @@ _SUBMISSION_FAILURES = [
     ("AccessDeniedException", "Role cannot read s3://omics-input/ (s3:GetObject denied)"),
     ("ServiceQuotaExceededException", "Concurrent run quota of 10 exceeded for this account"),
 ]
+_TASK_STEPS = [
+    "FASTQC",
+    "BWA_MEM2",
+    "MARK_DUPLICATES",
+    "BQSR",
+    "HAPLOTYPE_CALLER",
+    "GENOTYPE_GVCFS",
+]
+_INSTANCES = [("omics.c.large", 2, 4), ("omics.m.xlarge", 4, 16), ("omics.r.2xlarge", 8, 64)]
 _PROJECTS = ["cohort-a", "rare-disease", "tumor-normal", "rnaseq-atlas"]
 
 
@@ -309,3 +318,34 @@ def plan_world(seed: int, scale: Scale) -> World:
             workflow=rng.choice(planner.workflows),
         )
     return World(batches, planner.runs, planner.run_groups, reference_id)
+
+
+def plan_tasks(seed: int, run: RunPlan, task_ids: DigitIds, registry: str) -> list[TaskPlan]:
+    """A run's tasks, planned on first use: the reference batch alone holds 10,000 of them."""
+    rng = rng_for(seed, "tasks", run.id)
+    plans = []
+    for i in range(run.n_tasks):
+        step = _TASK_STEPS[i % len(_TASK_STEPS)]
+        itype, cpus, mem = _INSTANCES[rng.randrange(len(_INSTANCES))]
+        created, started, stopped = task_instants(run, i, rng.uniform(0.3, 0.85))
+        tag = rng.randrange(1, 9)
+        plans.append(
+            TaskPlan(
+                index=i,
+                id=task_ids(run.k * 1000 + i),
+                uuid=uuid_from(rng),
+                name=f"{step} (shard {i // len(_TASK_STEPS) + 1})",
+                created=created,
+                started=started,
+                stopped=stopped,
+                cpus=cpus,
+                memory=mem,
+                gpus=1 if run.workflow.gpu else 0,
+                instance_type=itype,
+                cache_hit=rng.random() < 0.2,
+                image=f"{registry}/{step.lower()}:1.{tag}",
+                image_digest="sha256:" + hex_digest(rng),
+                fails=run.fails and i == run.n_tasks - 1,
+            )
+        )
+    return plans
