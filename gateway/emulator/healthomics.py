@@ -3,6 +3,7 @@
 Requests arrive parsed and validated against the model (see awsproto); handlers add what the
 model cannot say: lookups, filter rules, paging. Outside us-east-1 the world is empty: Get*
 answers ResourceNotFoundException and listings are empty, as an unused region would.
+ListBatch and ListRuns list newest first; their filters combine (AND) and `name` matches exactly.
 """
 
 from __future__ import annotations

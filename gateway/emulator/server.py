@@ -70,6 +70,11 @@ class LoopbackServer:
             time.sleep(0.01)
         return self
 
+    def run_forever(self) -> None:
+        """Serve in the calling thread; uvicorn's own signal handling ends it cleanly."""
+        self._server.run(sockets=[self._sock])
+        self._sock.close()
+
     def stop(self) -> None:
         if self._thread is None:
             return
@@ -94,18 +99,14 @@ class LoopbackServer:
 
 
 def serve(host: str, port: int, seed: int, scale: str, quotas: bool) -> None:
-    """Run the emulator until interrupted; prints where it listens and how to sign requests."""
+    """Run the emulator in the foreground until SIGINT/SIGTERM; prints where and how to call it."""
     from gateway.emulator.app import create_emulator
 
     emulator = create_emulator(seed=seed, scale=scale, quotas=quotas)
-    with LoopbackServer(emulator.app, host=host, port=port, log_level="info") as srv:
-        print(f"emulator listening on {srv.url} (seed={seed}, scale={scale}, quotas={quotas})")
-        print(f"  AWS access key id: {DEMO_ACCESS_KEY_ID}")
-        print(f"  AWS secret key:    {DEMO_SECRET_ACCESS_KEY}")
-        print("  AWS region:        us-east-1 (HealthOmics and DataZone data live there)")
-        print(f"  dataset:           {srv.url}/_emulator/dataset")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            print("emulator stopping")
+    srv = LoopbackServer(emulator.app, host=host, port=port, log_level="info")
+    print(f"emulator listening on {srv.url} (seed={seed}, scale={scale}, quotas={quotas})")
+    print(f"  AWS access key id: {DEMO_ACCESS_KEY_ID}")
+    print(f"  AWS secret key:    {DEMO_SECRET_ACCESS_KEY}")
+    print("  AWS region:        us-east-1 (HealthOmics and DataZone data live there)")
+    print(f"  dataset:           {srv.url}/_emulator/dataset", flush=True)
+    srv.run_forever()
