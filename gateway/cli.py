@@ -30,14 +30,23 @@ query Tree {{
 }}"""
 
 
-def _demo_settings(emulator_url: str) -> dict[str, Any]:
+def _demo_settings(emulator_url: str, domain_id: str | None = None) -> dict[str, Any]:
     from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+    from gateway.emulator.tencent_auth import DEMO_CREDENTIALS
 
-    # The emulator checks real SigV4 signatures made with these fixed demo credentials.
+    # The emulator checks real SigV4 and TC3 signatures made with these fixed demo credentials.
     os.environ["AWS_ACCESS_KEY_ID"] = DEMO_ACCESS_KEY_ID
     os.environ["AWS_SECRET_ACCESS_KEY"] = DEMO_SECRET_ACCESS_KEY
     os.environ.pop("AWS_SESSION_TOKEN", None)
     os.environ.pop("AWS_PROFILE", None)
+    tencent_id, tencent_key = next(iter(DEMO_CREDENTIALS.items()))
+    os.environ["TENCENTCLOUD_SECRET_ID"] = tencent_id
+    os.environ["TENCENTCLOUD_SECRET_KEY"] = tencent_key
+    os.environ.pop("TENCENTCLOUD_SESSION_TOKEN", None)
+    if domain_id is None:
+        with urllib.request.urlopen(f"{emulator_url}/_emulator/dataset", timeout=10) as resp:
+            domains = json.load(resp)["datazone"]["us-east-1"]["domains"]
+        domain_id = str(next(iter(domains)))
     return {
         "sources": [
             {
@@ -45,7 +54,20 @@ def _demo_settings(emulator_url: str) -> dict[str, Any]:
                 "provider": "healthomics",
                 "region": "us-east-1",
                 "endpoint_url": emulator_url,
-            }
+            },
+            {
+                "name": "tencent-demo",
+                "provider": "tencent-omics",
+                "region": "ap-guangzhou",
+                "endpoint_url": emulator_url,
+            },
+            {
+                "name": "datazone-demo",
+                "provider": "datazone",
+                "region": "us-east-1",
+                "endpoint_url": emulator_url,
+                "domain_id": domain_id,
+            },
         ],
         "graphql": {"playground": True, "introspection": True},
         "auth": {"mode": "none"},

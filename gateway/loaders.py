@@ -65,14 +65,26 @@ class Upstream:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Upstream:
+        from gateway.providers.datazone import DataZoneProvider
+        from gateway.providers.ratelimit import RollingWindowRateLimiter
+        from gateway.providers.tencent import TencentOmicsProvider
+
         gates: dict[str, asyncio.Semaphore] = {}
         providers: dict[str, Any] = {}
+        # One limiter for every Tencent source: sources naming one account share its quota.
+        tencent_rates = RollingWindowRateLimiter()
         for source in settings.sources:
             gate = gates.setdefault(
                 source.account_key, asyncio.Semaphore(settings.limits.concurrency_per_account)
             )
             if source.provider is ProviderKind.HEALTHOMICS:
                 providers[source.name] = HealthOmicsProvider(source, settings.limits, gate)
+            elif source.provider is ProviderKind.TENCENT_OMICS:
+                providers[source.name] = TencentOmicsProvider(
+                    source, settings.limits, gate, tencent_rates, settings.cache
+                )
+            elif source.provider is ProviderKind.DATAZONE:
+                providers[source.name] = DataZoneProvider(source, settings.limits, gate)
             else:
                 log.warning(
                     "source %s: provider %s is not served yet; skipped",

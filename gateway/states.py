@@ -83,7 +83,16 @@ RUN_STATES: dict[ProviderKind, dict[str, RunState]] = {
         "TIMED_OUT": RunState.TIMED_OUT,
         "CANCELED": RunState.CANCELLED,
     },
-    _TC: {},
+    _TC: {
+        # The emulator's (and the documented example's) vocabulary: INIT → PENDING → RUNNING →
+        # SUCCESS | FAILED | CANCELED; a run may be CANCELED while still pending.
+        "INIT": RunState.QUEUED,
+        "PENDING": RunState.QUEUED,
+        "RUNNING": RunState.RUNNING,
+        "SUCCESS": RunState.SUCCEEDED,
+        "FAILED": RunState.FAILED,
+        "CANCELED": RunState.CANCELLED,
+    },
 }
 
 BATCH_STATES: dict[ProviderKind, dict[str, BatchState]] = {
@@ -100,7 +109,13 @@ BATCH_STATES: dict[ProviderKind, dict[str, BatchState]] = {
         "RUNS_DELETE_FAILED": BatchState.DELETE_FAILED,
         "RUNS_DELETED": BatchState.DELETED,
     },
-    _TC: {},
+    _TC: {
+        "INIT": BatchState.PENDING,
+        "RUNNING": BatchState.RUNNING,
+        "SUCCESS": BatchState.SUCCEEDED,
+        "FAILED": BatchState.FAILED,
+        "CANCELED": BatchState.CANCELLED,
+    },
     _DZ: {},
 }
 
@@ -114,7 +129,14 @@ TASK_STATES: dict[ProviderKind, dict[str, TaskState]] = {
         "CANCELLED": TaskState.CANCELLED,
         "FAILED": TaskState.FAILED,
     },
-    _TC: {},
+    _TC: {
+        "INIT": TaskState.QUEUED,
+        "PENDING": TaskState.QUEUED,
+        "RUNNING": TaskState.RUNNING,
+        "SUCCESS": TaskState.SUCCEEDED,
+        "FAILED": TaskState.FAILED,
+        "CANCELED": TaskState.CANCELLED,
+    },
     _DZ: {},
 }
 

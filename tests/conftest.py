@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import httpx
@@ -17,6 +18,9 @@ from gateway.emulator.server import LoopbackServer
 from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 
 HO_SOURCE = "aws"
+TC_SOURCE = "tencent"
+DZ_SOURCE = "datazone"
+TC_SECRET_ID, TC_SECRET_KEY = "AKIDEMULATOR00000000", "emulator-secret-key"
 CURSOR_KEY = "test-cursor-key-0001"
 
 
@@ -33,9 +37,19 @@ def upstreams() -> Iterator[Upstreams]:
     os.environ["AWS_SECRET_ACCESS_KEY"] = DEMO_SECRET_ACCESS_KEY
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ["TENCENTCLOUD_SECRET_ID"] = TC_SECRET_ID
+    os.environ["TENCENTCLOUD_SECRET_KEY"] = TC_SECRET_KEY
+    os.environ.pop("TENCENTCLOUD_SESSION_TOKEN", None)
     emu = create_emulator(seed=7, scale="small", quotas=False)
     with LoopbackServer(emu.app) as srv:
         yield Upstreams(srv.url, emu)
+
+
+@cache
+def datazone_domain(url: str) -> str:
+    """The emulator's first DataZone domain (one domain per source), from its control API."""
+    dataset = httpx.get(f"{url}/_emulator/dataset", timeout=10).json()
+    return str(next(iter(dataset["datazone"]["us-east-1"]["domains"])))
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:
@@ -46,7 +60,20 @@ def settings_for(url: str, **overrides: Any) -> Settings:
                 "provider": "healthomics",
                 "region": "us-east-1",
                 "endpoint_url": url,
-            }
+            },
+            {
+                "name": TC_SOURCE,
+                "provider": "tencent-omics",
+                "region": "ap-guangzhou",
+                "endpoint_url": url,
+            },
+            {
+                "name": DZ_SOURCE,
+                "provider": "datazone",
+                "region": "us-east-1",
+                "endpoint_url": url,
+                "domain_id": datazone_domain(url),
+            },
         ],
         "cursors": {"keys": [CURSOR_KEY]},
         "graphql": {"playground": False, "introspection": True},

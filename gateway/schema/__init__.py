@@ -8,12 +8,23 @@ import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 
+from gateway.schema.datazone import DataZoneJob, DataZoneJobRun
 from gateway.schema.errors import ErrorPolicy
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
 from gateway.schema.query import Query
+from gateway.schema.tencent import TencentRun, TencentRunCall, TencentRunGroup
 
 #: Types reachable only through an interface must be named to the schema.
-CONCRETE_TYPES: list[type] = [HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask]
+CONCRETE_TYPES: list[type] = [
+    HealthOmicsBatch,
+    HealthOmicsRun,
+    HealthOmicsTask,
+    TencentRunGroup,
+    TencentRun,
+    TencentRunCall,
+    DataZoneJob,
+    DataZoneJobRun,
+]
 
 
 def build_schema(introspection: bool = True) -> strawberry.Schema:

@@ -9,6 +9,7 @@ import strawberry
 
 from gateway.providers.base import ErrorCode, GatewayError, ProviderKind, bad_input
 from gateway.schema.context import Info
+from gateway.schema.datazone import DataZoneJob, DataZoneRoots
 from gateway.schema.healthomics import HealthOmicsRoots
 from gateway.schema.ids import parse_global_id
 from gateway.schema.interfaces import (
@@ -20,9 +21,14 @@ from gateway.schema.interfaces import (
     Source,
     page_info,
 )
+from gateway.schema.tencent import TencentRoots
 
 #: Each provider's root resolvers; adding a cloud adds one entry.
-ROOTS: dict[ProviderKind, Any] = {ProviderKind.HEALTHOMICS: HealthOmicsRoots()}
+ROOTS: dict[ProviderKind, Any] = {
+    ProviderKind.HEALTHOMICS: HealthOmicsRoots(),
+    ProviderKind.TENCENT_OMICS: TencentRoots(),
+    ProviderKind.DATAZONE: DataZoneRoots(),
+}
 
 
 def _roots(info: Info, source: str) -> Any:
@@ -128,3 +134,13 @@ class Query:
             info, source, filters, _page(first, after, last, before)
         )
         return result
+
+    @strawberry.field(
+        description="A DataZone job by id in the source's domain: a handle (DataZone has no "
+        "GetJob); its `runs` answer NOT_FOUND when ListJobRuns says the job does not exist."
+    )
+    def data_zone_job(self, info: Info, source: str, id: str) -> DataZoneJob | None:
+        roots = _roots(info, source)
+        if not isinstance(roots, DataZoneRoots):
+            raise bad_input(f"source {source!r} is not a DataZone source")
+        return roots.job(info, source, id)

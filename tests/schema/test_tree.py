@@ -86,5 +86,7 @@ async def test_tree_equals_ground_truth(gateway: Gateway) -> None:
 async def test_sources_lists_configured(gateway: Gateway) -> None:
     data = await gateway.data("{ sources { name provider region } }")
     assert data["sources"] == [
-        {"name": HO_SOURCE, "provider": "HEALTHOMICS", "region": "us-east-1"}
+        {"name": HO_SOURCE, "provider": "HEALTHOMICS", "region": "us-east-1"},
+        {"name": "tencent", "provider": "TENCENT_OMICS", "region": "ap-guangzhou"},
+        {"name": "datazone", "provider": "DATAZONE", "region": "us-east-1"},
     ]
