@@ -78,6 +78,8 @@ class LimitsConfig(_Section):
     concurrency_per_account: int = Field(default=16, ge=1, le=1_000)
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     tencent_describe_chunk: int = Field(default=100, ge=1, le=100)
+    #: Tencent's documented quota per action and account; raise it only if yours was raised.
+    tencent_requests_per_second: int = Field(default=20, ge=1, le=10_000)
 
 
 class Settings(BaseSettings):

@@ -35,8 +35,6 @@ from gateway.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
-#: Tencent documents 20 requests/s per action for every Omics read.
-REQUESTS_PER_SECOND = 20
 MAX_ATTEMPTS = 3
 BACKOFF_BASE = 0.1
 BACKOFF_CAP = 2.0
@@ -191,7 +189,9 @@ class TencentWire:
         for attempt in range(MAX_ATTEMPTS):
             try:
                 async with asyncio.timeout_at(deadline):
-                    await self._limiter.acquire(f"{account}\x1f{action}", REQUESTS_PER_SECOND)
+                    await self._limiter.acquire(
+                        f"{account}\x1f{action}", self._limits.tencent_requests_per_second
+                    )
                     async with self._gate:
                         response = await method(request)
                 out: dict[str, Any] = json.loads(response.to_json_string())
