@@ -11,46 +11,79 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 
 
 class _Window:
-    """The send times of the last calls under one key; each slot frees `period` after its use."""
+    """`limit` slots; a slot is busy while its call is in flight and `period` seconds after.
+
+    Counting from a call's end (not its start) keeps the guarantee wherever upstream counts:
+    on arrival, while queued, or on completion, any two uses of one slot are `period` apart.
+    """
 
     def __init__(self) -> None:
-        self.spent: deque[float] = deque()
-        self.lock = asyncio.Lock()
+        self.done: deque[float] = deque()
+        self.in_flight = 0
+        self.wake = asyncio.Event()
 
-    async def take(self, limit: int, period: float) -> float:
-        waited = 0.0
-        async with self.lock:  # FIFO: waiters are served in arrival order
-            while True:
-                now = time.monotonic()
-                while self.spent and now - self.spent[0] >= period:
-                    self.spent.popleft()
-                if len(self.spent) < limit:
-                    self.spent.append(now)
-                    return waited
-                delay = self.spent[0] + period - now
-                waited += delay
-                await asyncio.sleep(delay)
+    async def enter(self, limit: int, period: float) -> float:
+        started = time.monotonic()
+        while True:
+            now = time.monotonic()
+            while self.done and now - self.done[0] >= period:
+                self.done.popleft()
+            if self.in_flight + len(self.done) < limit:
+                self.in_flight += 1  # no await since the check: nobody took it meanwhile
+                return time.monotonic() - started
+            # Every slot is busy: wait for the oldest to age out, or for a call to end.
+            timeout = self.done[0] + period - now if self.done else None
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), timeout)
+
+    def leave(self) -> None:
+        """Synchronous, so a cancelled call still gives its slot back."""
+        self.in_flight -= 1
+        self.done.append(time.monotonic())
+        wake, self.wake = self.wake, asyncio.Event()
+        wake.set()
 
 
 class RollingWindowRateLimiter:
     """At most `rate` calls per key in any window of `period` seconds (in-process).
 
-    `period` carries a small margin over one second: upstream counts arrivals, and a request sent
-    exactly one second after another may arrive a few milliseconds sooner. `burst` is accepted
-    for the seam's sake; a window never holds more than `rate` calls whatever it says.
+    `period` carries a small margin over one second for clock and network skew. `burst` is
+    accepted for the seam's sake; a window never holds more than `rate` calls whatever it says.
     """
 
     def __init__(self, period: float = 1.05) -> None:
         self.period = period
         self._windows: dict[str, _Window] = {}
 
-    async def acquire(self, key: str, rate: float, burst: float | None = None) -> float:
-        if rate <= 0:
-            return 0.0
+    def _window(self, key: str) -> _Window:
         window = self._windows.get(key)
         if window is None:
             window = self._windows[key] = _Window()
-        return await window.take(max(1, int(rate)), self.period)
+        return window
+
+    async def acquire(self, key: str, rate: float, burst: float | None = None) -> float:
+        """The seam's call: a slot counted from now (for calls that end at once)."""
+        if rate <= 0:
+            return 0.0
+        window = self._window(key)
+        waited = await window.enter(max(1, int(rate)), self.period)
+        window.leave()
+        return waited
+
+    @asynccontextmanager
+    async def slot(self, key: str, rate: float) -> AsyncIterator[float]:
+        """Hold a slot for one call's whole flight; it frees `period` after the call ends."""
+        if rate <= 0:
+            yield 0.0
+            return
+        window = self._window(key)
+        waited = await window.enter(max(1, int(rate)), self.period)
+        try:
+            yield waited
+        finally:
+            window.leave()

@@ -24,8 +24,8 @@ from gateway.providers.base import (
     UpstreamError,
     bad_input,
 )
+from gateway.providers.ratelimit import RollingWindowRateLimiter
 from gateway.providers.tencent_wire import TencentWire
-from gateway.ratelimit import RateLimiter
 
 MAX_LIMIT = 100
 #: How often an empty page is asked again while TotalCount says more items follow.
@@ -108,7 +108,7 @@ class TencentOmicsProvider:
         config: SourceConfig,
         limits: LimitsConfig,
         gate: asyncio.Semaphore,
-        limiter: RateLimiter,
+        limiter: RollingWindowRateLimiter,
         cache: CacheConfig | None = None,
     ) -> None:
         self.name = config.name

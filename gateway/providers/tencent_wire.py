@@ -31,7 +31,7 @@ from tencentcloud.omics.v20221128 import models, omics_client_async
 
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.providers.base import ErrorCode, GatewayError, ProviderKind, UpstreamError
-from gateway.ratelimit import RateLimiter
+from gateway.providers.ratelimit import RollingWindowRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class TencentWire:
         config: SourceConfig,
         limits: LimitsConfig,
         gate: asyncio.Semaphore,
-        limiter: RateLimiter,
+        limiter: RollingWindowRateLimiter,
     ) -> None:
         self.config = config
         self._limits = limits
@@ -188,12 +188,15 @@ class TencentWire:
         account = self.config.account_key
         for attempt in range(MAX_ATTEMPTS):
             try:
-                async with asyncio.timeout_at(deadline):
-                    await self._limiter.acquire(
-                        f"{account}\x1f{action}", self._limits.tencent_requests_per_second
-                    )
-                    async with self._gate:
-                        response = await method(request)
+                rate = self._limits.tencent_requests_per_second
+                async with (
+                    asyncio.timeout_at(deadline),
+                    self._gate,
+                    # Inside the gate, so a call leaves when its slot says (a queue at the gate
+                    # would bunch calls together), and held until it is answered.
+                    self._limiter.slot(f"{account}\x1f{action}", rate),
+                ):
+                    response = await method(request)
                 out: dict[str, Any] = json.loads(response.to_json_string())
                 out.pop("RequestId", None)
                 return out
