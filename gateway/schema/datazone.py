@@ -146,7 +146,9 @@ class DataZoneJobRun(Run):
 class DataZoneJob(Node):
     source: str
     provider: ProviderKind
-    job_id: str
+    job_id: str | None = strawberry.field(
+        description="Always set; nullable only to agree with `DataZoneJobRun.jobId`."
+    )
 
     @classmethod
     def make(cls, source: str, job_id: str) -> DataZoneJob:
@@ -169,6 +171,7 @@ class DataZoneJob(Node):
         before: str | None = None,
     ) -> RunConnection | None:
         p = _provider(info, self.source)
+        assert self.job_id is not None
         listing = p.job_runs(self.job_id, status=status, sort_order=sort_order)
         conn = await info.context.loaders.connection(
             p, listing, first=first, after=after, last=last, before=before

@@ -150,7 +150,9 @@ def _page(first: Any, after: Any, last: Any, before: Any) -> dict[str, Any]:
     description="A Tencent run's call (GetRunCalls RunMetadata): a task or sub-workflow."
 )
 class TencentRunCall(Task):
-    run_uuid: str = strawberry.field(description="The run this call belongs to.")
+    run_uuid: str | None = strawberry.field(
+        description="The run this call belongs to (always set; nullable like `TencentRun`'s)."
+    )
     path: str = strawberry.field(
         description="The call's path: `/<CallName>[:<ScatterIndex>]/…` (the gateway's syntax)."
     )
@@ -212,6 +214,7 @@ class TencentRunCall(Task):
             conn = _empty_connection(info)
             return TaskConnection(edges=[], page_info=page_info(conn), total_count=0)
         page = _page(first, after, last, before)
+        assert self.run_uuid is not None
         return await call_connection(info, self.source, self.run_uuid, self.path, page)
 
 
