@@ -127,4 +127,5 @@ def validate_job_id(job_id: str) -> None:
 
 
 def validate_run_id(run_id: str) -> None:
+    """BAD_USER_INPUT unless `run_id` matches GetJobRun's identifier pattern (no call)."""
     validate(SERVICE, "GetJobRun", {"identifier": run_id})

@@ -47,6 +47,7 @@ def validate_run_uuid(run_uuid: str) -> None:
 
 
 def validate_run_group_id(run_group_id: str) -> None:
+    """Tencent documents no pattern; refuse only what no id can be (no upstream call)."""
     if not _GROUP_ID.fullmatch(run_group_id):
         raise bad_input(f"`{run_group_id}` is not a Tencent RunGroupId")
 
@@ -71,6 +72,7 @@ def call_segment(call: Record) -> str:
 
 
 def child_path(parent: str, call: Record) -> str:
+    """The path of `call` listed at `parent` (`/` + segment at the top level)."""
     return ("" if parent == "/" else parent) + "/" + call_segment(call)
 
 
@@ -85,6 +87,7 @@ def split_call_key(key: str) -> tuple[str, str]:
 
 
 def parent_path(path: str) -> str:
+    """Where a call is listed: its path without the last segment."""
     head = path.rsplit("/", 1)[0]
     return head or "/"
 

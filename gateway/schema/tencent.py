@@ -6,19 +6,15 @@ is read only when a RunMetadata-only field is selected. Calls page one GetRunCal
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
 import strawberry
-from aiodataloader import DataLoader
 from strawberry.scalars import JSON
 
-from gateway.loaders import Connection, check_page_args
-from gateway.paging.window import Window
-from gateway.providers.base import ErrorCode, GatewayError, ProviderKind, Record, bad_input
+from gateway.loaders import Connection
+from gateway.providers.base import Record, bad_input
 from gateway.providers.tencent import (
-    TencentOmicsProvider,
     child_path,
     parent_path,
     split_call_key,
@@ -35,12 +31,20 @@ from gateway.schema.interfaces import (
     Run,
     RunConnection,
     RunEdge,
-    Task,
     TaskConnection,
-    TaskEdge,
     page_info,
 )
 from gateway.schema.records import build, upstream_field
+from gateway.schema.tencent_calls import TencentRunCall, call_connection, page_args
+from gateway.schema.tencent_loaders import (
+    TC,
+    group_loader,
+    load_status,
+    not_found,
+    prime_runs,
+    provider_of,
+    run_loader,
+)
 from gateway.schema.tencent_records import (
     TencentApplicationVersion,
     TencentCacheInfo,
@@ -53,169 +57,9 @@ from gateway.schema.tencent_records import (
     camel,
     struct,
 )
-from gateway.states import batch_state, run_state, task_state
+from gateway.states import batch_state, run_state
 
-TC = ProviderKind.TENCENT_OMICS
-GROUP_CHUNK = 100
-
-
-def not_found(kind: str, source: str) -> GatewayError:
-    return GatewayError(f"{kind} not found", ErrorCode.NOT_FOUND, source=source, provider=TC)
-
-
-# -- loaders: DescribeRuns / DescribeRunGroups by id lists, GetRunStatus only on demand ---------
-
-
-def _provider(info: Info, source: str) -> TencentOmicsProvider:
-    provider = info.context.upstream.provider(source)
-    if not isinstance(provider, TencentOmicsProvider):
-        raise bad_input(f"source {source!r} is not a Tencent Cloud Omics source")
-    return provider
-
-
-def _by_ids(
-    info: Info, source: str, kind: str, id_key: str, chunk: int, fetch: Any
-) -> DataLoader[str, Record]:
-    """A loader answering N ids with ⌈N/chunk⌉ upstream calls (chunks run concurrently)."""
-
-    async def batch(keys: list[str]) -> list[Record | GatewayError]:
-        chunks = [keys[i : i + chunk] for i in range(0, len(keys), chunk)]
-        results = await asyncio.gather(*(fetch(c) for c in chunks), return_exceptions=True)
-        found: dict[str, Record] = {}
-        failed: dict[str, BaseException] = {}
-        for part, result in zip(chunks, results, strict=True):
-            if isinstance(result, BaseException):
-                failed.update(dict.fromkeys(part, result))
-                continue
-            found.update((str(r[id_key]), r) for r in result)
-        out: list[Any] = []
-        for k in keys:
-            out.append(failed.get(k) or found.get(k) or not_found(kind, source))
-        return out
-
-    return info.context.loaders.loader(source, kind, batch)
-
-
-def run_loader(info: Info, source: str) -> DataLoader[str, Record]:
-    p = _provider(info, source)
-    chunk = info.context.upstream.settings.limits.tencent_describe_chunk
-    return _by_ids(info, source, "DescribeRuns:RunUuid", "RunUuid", chunk, p.describe_runs)
-
-
-def group_loader(info: Info, source: str) -> DataLoader[str, Record]:
-    p = _provider(info, source)
-    return _by_ids(
-        info,
-        source,
-        "DescribeRunGroups:RunGroupId",
-        "RunGroupId",
-        GROUP_CHUNK,
-        p.describe_run_groups,
-    )
-
-
-async def load_status(info: Info, source: str, run_uuid: str) -> Record:
-    p = _provider(info, source)
-    record: Record = await info.context.loaders.each(source, "GetRunStatus", p.get_run_status).load(
-        run_uuid
-    )
-    return record
-
-
-def _empty_connection(info: Info) -> Connection:
-    window = Window([], has_previous=False, total=0, _has_next=False)
-    return Connection(window, info.context.upstream.codec, b"")
-
-
-async def call_connection(
-    info: Info, source: str, run_uuid: str, path: str, page: dict[str, Any]
-) -> TaskConnection:
-    p = _provider(info, source)
-    conn = await info.context.loaders.connection(p, p.calls(run_uuid, path), **page)
-    edges = [
-        TaskEdge(node=TencentRunCall.make(source, run_uuid, path, s.item), _slot=s, _conn=conn)
-        for s in conn.slots
-    ]
-    return TaskConnection(edges=edges, page_info=page_info(conn), total_count=conn.window.total)
-
-
-def _page(first: Any, after: Any, last: Any, before: Any) -> dict[str, Any]:
-    return {"first": first, "after": after, "last": last, "before": before}
-
-
-# -- calls --------------------------------------------------------------------------------------
-
-
-@strawberry.type(
-    description="A Tencent run's call (GetRunCalls RunMetadata): a task or sub-workflow."
-)
-class TencentRunCall(Task):
-    run_uuid: str | None = strawberry.field(
-        description="The run this call belongs to (always set; nullable like `TencentRun`'s)."
-    )
-    path: str = strawberry.field(
-        description="The call's path: `/<CallName>[:<ScatterIndex>]/…` (the gateway's syntax)."
-    )
-    run_type: str | None
-    run_id: str | None
-    parent_id: str | None
-    job_id: str | None
-    call_name: str | None
-    scatter_index: str | None
-    input: JSON | None
-    output: JSON | None
-    error_message: JSON | None
-    start_time: datetime | None
-    submit_time: datetime | None
-    end_time: datetime | None
-    command: str | None
-    runtime: JSON | None
-    preprocess: bool | None
-    post_process: bool | None
-    call_cached: bool | None
-    work_dir: str | None
-    stdout: str | None
-    stderr: str | None
-    meta: JSON | None
-
-    @classmethod
-    def make(cls, source: str, run_uuid: str, parent: str, record: Record) -> TencentRunCall:
-        path = child_path(parent, record)
-        rec = camel(record)
-        status = rec.get("status")
-        return build(
-            cls,
-            rec,
-            id=global_id("TencentRunCall", source, f"{run_uuid}{path}"),
-            source=source,
-            provider=TC,
-            native_id=f"{run_uuid}{path}",
-            run_uuid=run_uuid,
-            path=path,
-            name=rec.get("callName"),
-            state=task_state(TC, status),
-            started_at=rec.get("startTime"),
-            stopped_at=rec.get("endTime"),
-        )
-
-    @strawberry.field(
-        description="A sub-workflow's own calls (GetRunCalls at its path); else empty."
-    )
-    async def calls(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
-        if self.run_type != "SubWorkflow":
-            check_page_args(first, last)
-            conn = _empty_connection(info)
-            return TaskConnection(edges=[], page_info=page_info(conn), total_count=0)
-        page = _page(first, after, last, before)
-        assert self.run_uuid is not None
-        return await call_connection(info, self.source, self.run_uuid, self.path, page)
+__all__ = ["TencentRoots", "TencentRun", "TencentRunCall", "TencentRunGroup"]
 
 
 # -- runs ---------------------------------------------------------------------------------------
@@ -310,15 +154,8 @@ class TencentRun(Run):
         last: int | None = None,
         before: str | None = None,
     ) -> TaskConnection | None:
-        page = _page(first, after, last, before)
+        page = page_args(first, after, last, before)
         return await call_connection(info, self.source, self.native_id, "/", page)
-
-
-def prime_runs(info: Info, source: str, records: list[Record]) -> None:
-    """Listed runs answer later loads of the same runs in this request."""
-    loader = run_loader(info, source)
-    for record in records:
-        loader.prime(str(record["RunUuid"]), record)
 
 
 def run_connection(info: Info, source: str, conn: Connection) -> RunConnection:
@@ -398,10 +235,10 @@ class TencentRunGroup(Batch):
         before: str | None = None,
         status: str | None = None,
     ) -> BatchRunConnection | None:
-        p = _provider(info, self.source)
+        p = provider_of(info, self.source)
         listing = p.runs(run_group_id=self.native_id, status=status)
         conn = await info.context.loaders.connection(
-            p, listing, **_page(first, after, last, before)
+            p, listing, **page_args(first, after, last, before)
         )
         prime_runs(info, self.source, [s.item for s in conn.slots])
         edges = [
@@ -437,7 +274,7 @@ class TencentRoots:
     async def call(self, info: Info, source: str, key: str) -> TencentRunCall:
         run_uuid, path = split_call_key(key)
         parent = parent_path(path)
-        for record in await _provider(info, source).get_run_calls(run_uuid, parent):
+        for record in await provider_of(info, source).get_run_calls(run_uuid, parent):
             if child_path(parent, record) == path:
                 return TencentRunCall.make(source, run_uuid, parent, record)
         raise not_found("call", source)
@@ -452,7 +289,7 @@ class TencentRoots:
     async def batches(
         self, info: Info, source: str, filters: dict[str, Any], page: dict[str, Any]
     ) -> tuple[Connection, list[Any]]:
-        p = _provider(info, source)
+        p = provider_of(info, source)
         listing = p.run_groups(
             status=filters.get("status"),
             name=filters.get("name"),
@@ -472,7 +309,7 @@ class TencentRoots:
             raise bad_input(
                 "`runGroupId` is HealthOmics' compute pool; a Tencent run group is `batchId`"
             )
-        p = _provider(info, source)
+        p = provider_of(info, source)
         listing = p.runs(
             run_group_id=filters.get("batch_id"),
             status=filters.get("status"),

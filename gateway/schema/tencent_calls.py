@@ -1,0 +1,120 @@
+"""Tencent run calls as Tasks: GetRunCalls at a path, paged by the gateway with the same law.
+
+A call's native key is its RunUuid plus its path (`/<CallName>[:<ScatterIndex>]/…`); a
+sub-workflow lists its own calls one level down, a task lists none (and costs no call).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway.loaders import Connection, check_page_args
+from gateway.paging.window import Window
+from gateway.providers.base import Record
+from gateway.providers.tencent import child_path
+from gateway.schema.context import Info
+from gateway.schema.ids import global_id
+from gateway.schema.interfaces import Task, TaskConnection, TaskEdge, page_info
+from gateway.schema.records import build
+from gateway.schema.tencent_loaders import TC, provider_of
+from gateway.schema.tencent_records import camel
+from gateway.states import task_state
+
+
+def _empty_connection(info: Info) -> Connection:
+    window = Window([], has_previous=False, total=0, _has_next=False)
+    return Connection(window, info.context.upstream.codec, b"")
+
+
+async def call_connection(
+    info: Info, source: str, run_uuid: str, path: str, page: dict[str, Any]
+) -> TaskConnection:
+    """The calls listed at `path` (GetRunCalls, unpaged upstream) as a paged connection."""
+    p = provider_of(info, source)
+    conn = await info.context.loaders.connection(p, p.calls(run_uuid, path), **page)
+    edges = [
+        TaskEdge(node=TencentRunCall.make(source, run_uuid, path, s.item), _slot=s, _conn=conn)
+        for s in conn.slots
+    ]
+    return TaskConnection(edges=edges, page_info=page_info(conn), total_count=conn.window.total)
+
+
+def page_args(first: Any, after: Any, last: Any, before: Any) -> dict[str, Any]:
+    """Relay arguments as `Loaders.connection` takes them."""
+    return {"first": first, "after": after, "last": last, "before": before}
+
+
+@strawberry.type(
+    description="A Tencent run's call (GetRunCalls RunMetadata): a task or sub-workflow."
+)
+class TencentRunCall(Task):
+    run_uuid: str | None = strawberry.field(
+        description="The run this call belongs to (always set; nullable like `TencentRun`'s)."
+    )
+    path: str = strawberry.field(
+        description="The call's path: `/<CallName>[:<ScatterIndex>]/…` (the gateway's syntax)."
+    )
+    run_type: str | None
+    run_id: str | None
+    parent_id: str | None
+    job_id: str | None
+    call_name: str | None
+    scatter_index: str | None
+    input: JSON | None
+    output: JSON | None
+    error_message: JSON | None
+    start_time: datetime | None
+    submit_time: datetime | None
+    end_time: datetime | None
+    command: str | None
+    runtime: JSON | None
+    preprocess: bool | None
+    post_process: bool | None
+    call_cached: bool | None
+    work_dir: str | None
+    stdout: str | None
+    stderr: str | None
+    meta: JSON | None
+
+    @classmethod
+    def make(cls, source: str, run_uuid: str, parent: str, record: Record) -> TencentRunCall:
+        path = child_path(parent, record)
+        rec = camel(record)
+        status = rec.get("status")
+        return build(
+            cls,
+            rec,
+            id=global_id("TencentRunCall", source, f"{run_uuid}{path}"),
+            source=source,
+            provider=TC,
+            native_id=f"{run_uuid}{path}",
+            run_uuid=run_uuid,
+            path=path,
+            name=rec.get("callName"),
+            state=task_state(TC, status),
+            started_at=rec.get("startTime"),
+            stopped_at=rec.get("endTime"),
+        )
+
+    @strawberry.field(
+        description="A sub-workflow's own calls (GetRunCalls at its path); else empty."
+    )
+    async def calls(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> TaskConnection | None:
+        if self.run_type != "SubWorkflow":
+            check_page_args(first, last)
+            conn = _empty_connection(info)
+            return TaskConnection(edges=[], page_info=page_info(conn), total_count=0)
+        page = page_args(first, after, last, before)
+        assert self.run_uuid is not None
+        return await call_connection(info, self.source, self.run_uuid, self.path, page)
