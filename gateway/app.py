@@ -1,4 +1,4 @@
-"""The Starlette app: /graphql (with GraphiQL when enabled), /healthz and /readyz.
+"""The Starlette app: /graphql (HTTP and WebSocket, GraphiQL when enabled), /healthz, /readyz.
 
 Provider clients open in the app's lifespan and close with it, so a process never leaks
 connections to three clouds.
@@ -15,10 +15,14 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
 from gateway.config import Settings
+from gateway.ide.assets import VENDOR_DIR
+from gateway.ide.page import VENDOR_ROUTE, graphiql_page
+from gateway.live.hub import Hub
 from gateway.loaders import Upstream
 from gateway.schema import build_schema
 from gateway.schema.context import Context
@@ -35,9 +39,18 @@ class GatewayGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphql.playground else None,
         )
         self.upstream = upstream
+        self.settings = settings
+        live = settings.subscriptions
+        self.hub = Hub(live.poll_interval_seconds, live.max_interval_seconds)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context.for_request(self.upstream, request)
+        context = Context.for_request(self.upstream, request)
+        context.hub = self.hub
+        return context
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our own offline GraphiQL page instead of Strawberry's CDN-loaded one."""
+        return graphiql_page(self.settings)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -67,16 +80,20 @@ def create_app(settings: Settings, upstream: Upstream | None = None) -> Starlett
         try:
             yield
         finally:
+            await graphql.hub.aclose()
             await up.aclose()
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[Any] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.graphql.playground:
+        vendor = StaticFiles(directory=VENDOR_DIR, check_dir=False)
+        routes.append(Mount(VENDOR_ROUTE, vendor, name="graphiql-vendor"))
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.upstream = up
     app.state.settings = settings
+    app.state.hub = graphql.hub
     return app

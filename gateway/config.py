@@ -80,6 +80,13 @@ class LimitsConfig(_Section):
     tencent_describe_chunk: int = Field(default=100, ge=1, le=100)
 
 
+class SubscriptionsConfig(_Section):
+    """Polling on subscribers' behalf: first interval, doubled while unchanged up to the max."""
+
+    poll_interval_seconds: float = Field(default=5.0, gt=0)
+    max_interval_seconds: float = Field(default=60.0, gt=0)
+
+
 class Settings(BaseSettings):
     """The whole configuration; unknown keys anywhere are an error that names them."""
 
@@ -93,6 +100,7 @@ class Settings(BaseSettings):
     cursors: CursorConfig = CursorConfig()
     cache: CacheConfig = CacheConfig()
     limits: LimitsConfig = LimitsConfig()
+    subscriptions: SubscriptionsConfig = SubscriptionsConfig()
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Settings:

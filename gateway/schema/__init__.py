@@ -11,6 +11,7 @@ from strawberry.extensions import AddValidationRules, ParserCache, ValidationCac
 from gateway.schema.errors import ErrorPolicy
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
 from gateway.schema.query import Query
+from gateway.schema.subscription import Subscription
 
 #: Types reachable only through an interface must be named to the schema.
 CONCRETE_TYPES: list[type] = [HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask]
@@ -20,7 +21,9 @@ def build_schema(introspection: bool = True) -> strawberry.Schema:
     extensions: list[Any] = [ErrorPolicy, ParserCache, ValidationCache]
     if not introspection:
         extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, types=CONCRETE_TYPES, extensions=extensions)
+    return strawberry.Schema(
+        query=Query, subscription=Subscription, types=CONCRETE_TYPES, extensions=extensions
+    )
 
 
 def export_sdl() -> str:
