@@ -79,6 +79,8 @@ class Hub:
         self.max_interval = max(interval, max_interval)
         self._sleep = sleep
         self._watches: dict[Hashable, _Watch[Any]] = {}
+        #: Polls made by every watch so far: each is one upstream read of the watched object.
+        self.polls = 0
 
     @property
     def pollers(self) -> int:
@@ -128,6 +130,7 @@ class Hub:
         try:
             while True:
                 watch.polls += 1
+                self.polls += 1
                 try:
                     snap = await probe()
                 except GatewayError as exc:
