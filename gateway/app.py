@@ -20,8 +20,7 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 
 from gateway.config import Settings
-from gateway.ide.assets import VENDOR_DIR
-from gateway.ide.page import VENDOR_ROUTE, graphiql_page
+from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
 from gateway.live.hub import Hub
 from gateway.loaders import Upstream
 from gateway.schema import build_schema
@@ -90,7 +89,7 @@ def create_app(settings: Settings, upstream: Upstream | None = None) -> Starlett
         Route("/readyz", readyz),
     ]
     if settings.graphql.playground:
-        vendor = StaticFiles(directory=VENDOR_DIR, check_dir=False)
+        vendor = StaticFiles(directory=assets_dir(settings), check_dir=False)
         routes.append(Mount(VENDOR_ROUTE, vendor, name="graphiql-vendor"))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.upstream = up

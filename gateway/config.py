@@ -55,6 +55,8 @@ class AuthConfig(_Section):
 class GraphQLConfig(_Section):
     playground: bool = False
     introspection: bool = False
+    #: Where `gateway assets --dest` put GraphiQL's files (default: inside the package).
+    assets_dir: str | None = None
 
 
 class CursorConfig(_Section):

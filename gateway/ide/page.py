@@ -25,10 +25,9 @@ VENDOR_ROUTE = "/graphiql/vendor"
 _VENDOR_HREF = VENDOR_ROUTE.lstrip("/")
 
 _TREE = """\
-# runs gateway: a batch, its runs and their tasks, from source "{source}".
-# Run it with Ctrl-Enter (or the ▶ button). Copy a run's `id` into a
-# subscription to watch it live until it settles:
-#   subscription {{ runUpdated(id: "<run id>") {{ name status state stoppedAt }} }}
+# batch → runs → tasks from source "{source}"; Ctrl-Enter runs it.
+# To watch a run live until it settles, paste its id into:
+#   subscription {{ runUpdated(id: "…") {{ name status state }} }}
 query Tree {{
   batches(source: "{source}", first: 1) {{
     edges {{
@@ -100,9 +99,15 @@ def _missing_page(files: list[str]) -> HTMLResponse:
     return HTMLResponse(body, status_code=503)
 
 
-def graphiql_page(settings: Settings, directory: Path = VENDOR_DIR) -> HTMLResponse:
+def assets_dir(settings: Settings) -> Path:
+    """Where this gateway's GraphiQL assets live (`[graphql] assets_dir` or the package's)."""
+    configured = settings.graphql.assets_dir
+    return Path(configured) if configured else VENDOR_DIR
+
+
+def graphiql_page(settings: Settings) -> HTMLResponse:
     """The page with the example query preloaded, or a page saying to run `gateway assets`."""
-    absent = missing(directory)
+    absent = missing(assets_dir(settings))
     if absent:
         return _missing_page(absent)
     nonce = secrets.token_urlsafe(16)
