@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import orjson
@@ -17,7 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http.exceptions import WebSocketDisconnected
 
 from gateway.config import Settings
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
@@ -29,8 +31,21 @@ from gateway.schema.context import Context
 log = logging.getLogger("gateway")
 
 
+class _TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws speaks text frames; browsers' graphql-ws rejects binary ones, which
+    Strawberry would send because our `encode_json` returns bytes."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GatewayGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our per-request context and a fast JSON encoder."""
+
+    websocket_adapter_class = _TextFrames
 
     def __init__(self, upstream: Upstream, settings: Settings) -> None:
         super().__init__(

@@ -32,7 +32,9 @@ class GraphQLWS:
         async with connect(url, subprotocols=[PROTOCOL], open_timeout=10) as ws:  # type: ignore[list-item]
             assert ws.subprotocol == PROTOCOL
             await ws.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
-            ack = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            frame = await asyncio.wait_for(ws.recv(), 10)
+            assert isinstance(frame, str), "graphql-transport-ws messages are text frames"
+            ack = json.loads(frame)
             assert ack["type"] == "connection_ack", ack
             yield cls(ws)
 
@@ -49,7 +51,9 @@ class GraphQLWS:
     async def receive(self, timeout: float = 10.0) -> dict[str, Any]:
         """The next `next` / `error` / `complete` message."""
         while True:
-            message: dict[str, Any] = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            frame = await asyncio.wait_for(self.ws.recv(), timeout)
+            assert isinstance(frame, str), "graphql-transport-ws messages are text frames"
+            message: dict[str, Any] = json.loads(frame)
             if message["type"] == "ping":
                 await self.ws.send(json.dumps({"type": "pong"}))
                 continue

@@ -25,9 +25,9 @@ VENDOR_ROUTE = "/graphiql/vendor"
 _VENDOR_HREF = VENDOR_ROUTE.lstrip("/")
 
 _TREE = """\
-# batch → runs → tasks from source "{source}"; Ctrl-Enter runs it.
-# To watch a run live until it settles, paste its id into:
-#   subscription {{ runUpdated(id: "…") {{ name status state }} }}
+# batch → runs → tasks of "{source}" (Ctrl-Enter runs it).
+# Watch a run live until it settles: paste its id into
+# subscription {{ runUpdated(id: "…") {{ status state }} }}
 query Tree {{
   batches(source: "{source}", first: 1) {{
     edges {{
