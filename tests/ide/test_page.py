@@ -56,7 +56,7 @@ async def test_page_preloads_a_tree_query_of_the_first_source(ide: Gateway) -> N
 
 
 async def test_missing_assets_page_says_what_to_run(upstreams: Upstreams, tmp_path: Path) -> None:
-    graphql = {"playground": True, "assets_dir": str(tmp_path / "nothing-here")}
+    graphql = {"playground": True, "introspection": True, "assets_dir": str(tmp_path / "x")}
     async for gw in open_gateway(upstreams, settings_for(upstreams.url, graphql=graphql)):
         resp = await gw.client.get("/graphql", headers=HTML)
         assert resp.status_code == 503

@@ -237,3 +237,15 @@ async def test_an_unknown_run_is_not_found(live: Live) -> None:
         assert await ws.receive() == {"id": op, "type": "complete"}
     assert live.get_runs() == 1
     await until(lambda: live.hub.pollers == 0)
+
+
+async def test_a_throttled_upstream_delays_events_but_keeps_the_subscription(live: Live) -> None:
+    gid = global_id("HealthOmicsRun", HO_SOURCE, pending_run(live))
+    live.emulator.faults.configure("omics", "GetRun", throttle_rate=1.0)
+    async with GraphQLWS.connect(live.url) as ws:
+        op = await ws.subscribe("subscription($id: ID!) { runUpdated(id: $id) { status } }", id=gid)
+        await until(lambda: live.get_runs() >= 4)  # a throttled poll (with retries) and more
+        assert await ws.quiet(0.05) == []
+        assert live.hub.pollers == 1
+        live.emulator.faults.reset(quotas=False)
+        assert run_of(await ws.receive(), op)["status"] == "PENDING"
