@@ -1,4 +1,4 @@
-"""The Starlette app: /graphql (with GraphiQL when enabled), /healthz and /readyz.
+"""The Starlette app: /graphql (HTTP and WebSocket, GraphiQL when enabled), /healthz, /readyz.
 
 Provider clients open in the app's lifespan and close with it, so a process never leaks
 connections to three clouds.
@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from strawberry.asgi import GraphQL
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http.exceptions import WebSocketDisconnected
 
 from gateway.config import Settings
+from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
+from gateway.live.hub import Hub
 from gateway.loaders import Upstream
 from gateway.schema import build_schema
 from gateway.schema.context import Context
@@ -26,8 +31,21 @@ from gateway.schema.context import Context
 log = logging.getLogger("gateway")
 
 
+class _TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws speaks text frames; browsers' graphql-ws rejects binary ones, which
+    Strawberry would send because our `encode_json` returns bytes."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GatewayGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our per-request context and a fast JSON encoder."""
+
+    websocket_adapter_class = _TextFrames
 
     def __init__(self, upstream: Upstream, settings: Settings) -> None:
         super().__init__(
@@ -35,9 +53,18 @@ class GatewayGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if settings.graphql.playground else None,
         )
         self.upstream = upstream
+        self.settings = settings
+        live = settings.subscriptions
+        self.hub = Hub(live.poll_interval_seconds, live.max_interval_seconds)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context.for_request(self.upstream, request)
+        context = Context.for_request(self.upstream, request)
+        context.hub = self.hub
+        return context
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our own offline GraphiQL page instead of Strawberry's CDN-loaded one."""
+        return graphiql_page(self.settings)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -67,16 +94,20 @@ def create_app(settings: Settings, upstream: Upstream | None = None) -> Starlett
         try:
             yield
         finally:
+            await graphql.hub.aclose()
             await up.aclose()
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[Any] = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.graphql.playground:
+        vendor = StaticFiles(directory=assets_dir(settings), check_dir=False)
+        routes.append(Mount(VENDOR_ROUTE, vendor, name="graphiql-vendor"))
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.upstream = up
     app.state.settings = settings
+    app.state.hub = graphql.hub
     return app

@@ -1,4 +1,5 @@
-"""`gateway serve [--demo] [--config F]`, `gateway emulator`, `gateway export-schema`."""
+"""`gateway serve [--demo] [--config F]`, `gateway emulator`, `gateway export-schema`,
+`gateway assets`."""
 
 from __future__ import annotations
 
@@ -134,6 +135,22 @@ def emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def assets(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gateway.ide.assets import VENDOR_DIR, AssetError, install
+
+    directory = Path(args.dest) if args.dest else VENDOR_DIR
+    print(f"GraphiQL assets in {directory}:", flush=True)
+    try:
+        fetched = install(directory, force=args.force, report=lambda line: print(line, flush=True))
+    except AssetError as exc:
+        print(f"gateway assets: {exc}", file=sys.stderr)
+        return 1
+    print(f"  {'fetched ' + str(fetched) if fetched else 'nothing to fetch'}; all present")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -156,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export-schema", help="print the schema (SDL)")
     p.set_defaults(func=export_schema)
+
+    p = sub.add_parser("assets", help="install GraphiQL's pinned browser assets (idempotent)")
+    p.add_argument("--dest", help="directory (default: the package's static/vendor)")
+    p.add_argument("--force", action="store_true", help="fetch again even if present")
+    p.set_defaults(func=assets)
     return parser
 
 

@@ -55,6 +55,8 @@ class AuthConfig(_Section):
 class GraphQLConfig(_Section):
     playground: bool = False
     introspection: bool = False
+    #: Where `gateway assets --dest` put GraphiQL's files (default: inside the package).
+    assets_dir: str | None = None
 
 
 class CursorConfig(_Section):
@@ -82,6 +84,13 @@ class LimitsConfig(_Section):
     tencent_requests_per_second: int = Field(default=20, ge=1, le=10_000)
 
 
+class SubscriptionsConfig(_Section):
+    """Polling on subscribers' behalf: first interval, doubled while unchanged up to the max."""
+
+    poll_interval_seconds: float = Field(default=5.0, gt=0)
+    max_interval_seconds: float = Field(default=60.0, gt=0)
+
+
 class Settings(BaseSettings):
     """The whole configuration; unknown keys anywhere are an error that names them."""
 
@@ -95,6 +104,7 @@ class Settings(BaseSettings):
     cursors: CursorConfig = CursorConfig()
     cache: CacheConfig = CacheConfig()
     limits: LimitsConfig = LimitsConfig()
+    subscriptions: SubscriptionsConfig = SubscriptionsConfig()
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Settings:

@@ -37,6 +37,8 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 MAX_PAGE_ARG = 100
+#: How long a live event's own pages live (the event's loaders are dropped at the next event).
+FRESH_PAGE_TTL = 3600.0
 
 
 class Upstream:
@@ -143,15 +145,24 @@ class Connection:
 class Loaders:
     """Per-request loaders: same key twice in one request → one upstream call."""
 
-    def __init__(self, upstream: Upstream) -> None:
+    def __init__(self, upstream: Upstream, *, fresh: bool = False) -> None:
         self.upstream = upstream
+        #: A live event (subscription poll) reads nothing cached before it: it gets a page
+        #: cache of its own, shared by every subscriber of the event. Cross-request caches
+        #: must not answer for fresh loaders.
+        self.fresh = fresh
+        self._pages: SingleFlightCache[Page] = (
+            SingleFlightCache(FRESH_PAGE_TTL, upstream.settings.cache.max_pages)
+            if fresh
+            else upstream.pages
+        )
         self._loaders: dict[tuple[str, str], DataLoader[Any, Any]] = {}
 
     # -- pages and connections ----------------------------------------------------------------
 
     async def page(self, provider: Provider, listing: Listing, ref: PageRef, size: int) -> Page:
         key = (provider.name, listing, ref, size)
-        return await self.upstream.pages.get(key, lambda: provider.fetch_page(listing, ref, size))
+        return await self._pages.get(key, lambda: provider.fetch_page(listing, ref, size))
 
     async def connection(
         self,

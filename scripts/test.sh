@@ -8,5 +8,12 @@ echo "== ruff"
 .venv/bin/ruff format --check gateway tests benchmarks
 echo "== mypy --strict gateway"
 .venv/bin/mypy --strict gateway
+# The browser test drives Debian's chromium (never a downloaded browser build).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing chromium (apt-get)"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
 echo "== pytest"
 .venv/bin/pytest -q -p no:cacheprovider "$@"

@@ -12,6 +12,7 @@ from gateway.schema.datazone import DataZoneJob, DataZoneJobRun
 from gateway.schema.errors import ErrorPolicy
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
 from gateway.schema.query import Query
+from gateway.schema.subscription import Subscription
 from gateway.schema.tencent import TencentRun, TencentRunCall, TencentRunGroup
 
 #: Types reachable only through an interface must be named to the schema.
@@ -31,7 +32,9 @@ def build_schema(introspection: bool = True) -> strawberry.Schema:
     extensions: list[Any] = [ErrorPolicy, ParserCache, ValidationCache]
     if not introspection:
         extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, types=CONCRETE_TYPES, extensions=extensions)
+    return strawberry.Schema(
+        query=Query, subscription=Subscription, types=CONCRETE_TYPES, extensions=extensions
+    )
 
 
 def export_sdl() -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from strawberry.types import Info as _Info
 
+from gateway.live.hub import Hub
 from gateway.loaders import Loaders, Upstream
 
 
@@ -19,6 +20,8 @@ class Context:
     loaders: Loaders
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     request: Any = None
+    #: The app's subscription hub (one poller per watched object); None outside the app.
+    hub: Hub | None = None
 
     @classmethod
     def for_request(cls, upstream: Upstream, request: Any = None) -> Context:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from gateway.providers.base import ErrorCode, GatewayError
 
@@ -58,3 +59,10 @@ class ErrorPolicy(SchemaExtension):
         context = self.execution_context.context
         request_id = getattr(context, "request_id", "-")
         result.errors = [shape_error(e, request_id) for e in result.errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        """Subscription events leave one by one (over WebSocket): shape each as it goes."""
+        if isinstance(result, ExecutionResult) and result.errors:
+            request_id = getattr(self.execution_context.context, "request_id", "-")
+            result.errors = [shape_error(e, request_id) for e in result.errors]
+        yield

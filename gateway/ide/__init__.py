@@ -1,0 +1,1 @@
+"""GraphiQL served offline: pinned browser assets and the page that loads them."""

@@ -1,0 +1,1 @@
+"""Live updates: polling upstreams on subscribers' behalf, one poller per watched object."""
