@@ -46,7 +46,7 @@ _THROTTLED = {
     "ServiceQuotaExceededException",
     "RequestLimitExceeded",
 }
-_FORBIDDEN = {"AccessDeniedException"}
+_FORBIDDEN = {"AccessDeniedException", "UnauthorizedException"}
 _NOT_FOUND = {"ResourceNotFoundException"}
 _TIMEOUT = {"RequestTimeoutException"}
 
@@ -168,7 +168,7 @@ class AwsWire:
 
     async def _open(self) -> Any:
         cfg = Config(
-            retries={"mode": "standard", "max_attempts": 3},
+            retries={"mode": "standard", "total_max_attempts": 3},
             connect_timeout=min(5.0, self._limits.upstream_timeout_seconds),
             read_timeout=self._limits.upstream_timeout_seconds,
             max_pool_connections=max(10, self._limits.concurrency_per_account),

@@ -21,13 +21,10 @@ from gateway.providers.base import (
     PageRef,
     ProviderKind,
     Record,
-    UpstreamError,
 )
 
 SERVICE = "datazone"
 MAX_PAGE = 50
-#: DataZone codes the shared AWS table leaves generic: 401 is "may not", not "unavailable".
-_REMAP = {"UnauthorizedException": (ErrorCode.FORBIDDEN, "upstream denied the operation")}
 
 
 class DataZoneProvider:
@@ -102,20 +99,7 @@ class DataZoneProvider:
         *,
         paging: bool = False,
     ) -> dict[str, Any]:
-        try:
-            return await self.wire.call(operation, invoke, paging=paging)
-        except UpstreamError as exc:
-            remapped = _REMAP.get(exc.upstream_code or "")
-            if remapped is None:
-                raise
-            raise UpstreamError(
-                remapped[1],
-                remapped[0],
-                source=exc.source,
-                provider=exc.provider,
-                upstream_code=exc.upstream_code,
-                request_id=exc.request_id,
-            ) from None
+        return await self.wire.call(operation, invoke, paging=paging)
 
     async def aclose(self) -> None:
         await self.wire.aclose()

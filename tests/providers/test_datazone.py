@@ -179,15 +179,15 @@ async def test_job_without_runs_is_an_empty_connection(gateway: Gateway) -> None
 
 
 async def test_throttling_maps_after_botocores_retries(gateway: Gateway) -> None:
-    """botocore's standard mode retries (1 call + 3 retries: `max_attempts` counts retries);
-    only then does the client see THROTTLED. The rest of the table is checked below."""
+    """botocore's standard mode makes 3 attempts in all (`total_max_attempts`); only then does
+    the client see THROTTLED. The rest of the table is checked below."""
     _, job = _busy(gateway)
     gateway.emulator.faults.configure("datazone", "ListJobRuns", throttle_rate=1.0)
     body = await _runs(gateway, job, first=5)
     ext = body["errors"][0]["extensions"]
     assert (ext["code"], ext["upstreamCode"]) == ("THROTTLED", "ThrottlingException")
     assert ext["requestId"]
-    assert gateway.calls() == {"datazone:ListJobRuns": 4}
+    assert gateway.calls() == {"datazone:ListJobRuns": 3}
 
 
 def _client_error(code: str, status: int) -> ClientError:
