@@ -1,8 +1,10 @@
 """Per-request loaders over app-wide upstream state: where fan-out becomes few upstream calls.
 
 `Upstream` lives as long as the app: providers (one per source), the cursor codec, the token
-store and the page cache. `Loaders` lives for one request: DataLoaders per (source, kind) that
-deduplicate and batch, and the connection windows that turn Relay arguments into upstream pages.
+store, the cross-request cache of upstream results and the rate limiter (all in Redis when
+`[cache] url` is set, so replicas share them). `Loaders` lives for one request: DataLoaders per
+(source, kind) that deduplicate and batch, and the connection windows that turn Relay arguments
+into upstream pages. Every upstream read goes through the cache with a TTL chosen by state.
 """
 
 from __future__ import annotations
@@ -15,9 +17,13 @@ from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 
-from gateway.cache.pages import SingleFlightCache
+from gateway.cache.backend import CacheBackend, MemoryBackend
+from gateway.cache.policy import Settled, TtlPolicy, judge
+from gateway.cache.redis_backend import RedisBackend, connect
+from gateway.cache.upstream import UpstreamCache, cache_key
 from gateway.config import Settings
 from gateway.paging.cursor import CursorCodec, CursorError, random_secret
+from gateway.paging.redis_store import RedisTokenStore
 from gateway.paging.store import MemoryTokenStore, TokenStore
 from gateway.paging.window import Slot, Walker, Window
 from gateway.providers.base import (
@@ -31,6 +37,8 @@ from gateway.providers.base import (
     bad_input,
 )
 from gateway.providers.healthomics import HealthOmicsProvider
+from gateway.ratelimit import RateLimiter
+from gateway.ratelimit_redis import rate_limiter_for
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
@@ -40,16 +48,23 @@ MAX_PAGE_ARG = 100
 
 
 class Upstream:
-    """Everything that outlives a request: providers, cursor keys, token store, page cache."""
+    """Everything that outlives a request: providers, cursor keys, token store, cache, limiter."""
 
     def __init__(
         self,
         settings: Settings,
         providers: dict[str, Any],
         store: TokenStore | None = None,
+        *,
+        redis: Any = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.providers = providers
+        cfg = settings.cache
+        if redis is None and cfg.url is not None:
+            redis = connect(cfg.url)
+        self.redis = redis
         keys = settings.cursors.keys
         if not keys:
             log.warning(
@@ -58,28 +73,48 @@ class Upstream:
             )
             keys = [random_secret()]
         self.codec = CursorCodec(keys)
-        self.store: TokenStore = store or MemoryTokenStore()
-        self.pages: SingleFlightCache[Page] = SingleFlightCache(
-            settings.cache.page_ttl_seconds, settings.cache.max_pages
-        )
+        backend: CacheBackend
+        if redis is not None:
+            backend = RedisBackend(redis, cfg.key_prefix + "c:")
+            self.store: TokenStore = store or RedisTokenStore(redis, cfg.key_prefix + "t:")
+        else:
+            backend = MemoryBackend(cfg.max_entries, cfg.max_bytes)
+            self.store = store or MemoryTokenStore()
+        self.cache = UpstreamCache(backend)
+        self.policy = TtlPolicy.from_config(cfg)
+        self.limiter: RateLimiter = limiter or rate_limiter_for(settings, redis)
+        # Cache keys carry a fingerprint of each source's config: change where a source points
+        # and its old entries are never read again.
+        self._fingerprints = {
+            s.name: hashlib.blake2b(s.model_dump_json().encode(), digest_size=4).hexdigest()
+            for s in settings.sources
+        }
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Upstream:
         gates: dict[str, asyncio.Semaphore] = {}
         providers: dict[str, Any] = {}
+        redis = connect(settings.cache.url) if settings.cache.url is not None else None
+        limiter = rate_limiter_for(settings, redis)
         for source in settings.sources:
             gate = gates.setdefault(
                 source.account_key, asyncio.Semaphore(settings.limits.concurrency_per_account)
             )
             if source.provider is ProviderKind.HEALTHOMICS:
-                providers[source.name] = HealthOmicsProvider(source, settings.limits, gate)
+                providers[source.name] = HealthOmicsProvider(
+                    source, settings.limits, gate, limiter=limiter
+                )
             else:
                 log.warning(
                     "source %s: provider %s is not served yet; skipped",
                     source.name,
                     source.provider.value,
                 )
-        return cls(settings, providers)
+        return cls(settings, providers, redis=redis, limiter=limiter)
+
+    def key(self, source: str, *parts: object) -> str:
+        """The cache key of one upstream call of `source`."""
+        return cache_key(source, self._fingerprints.get(source, ""), *parts)
 
     def provider(self, name: str) -> Any:
         """The provider of a configured source; an unknown name is the client's mistake."""
@@ -91,6 +126,9 @@ class Upstream:
     async def aclose(self) -> None:
         for provider in self.providers.values():
             await provider.aclose()
+        await self.cache.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 def connection_id(source: str, listing: Listing) -> bytes:
@@ -129,17 +167,43 @@ class Connection:
 
 
 class Loaders:
-    """Per-request loaders: same key twice in one request → one upstream call."""
+    """Per-request loaders: same key twice in one request → one upstream call.
 
-    def __init__(self, upstream: Upstream) -> None:
+    `fresh` (the client sent `Cache-Control: no-cache`) skips cached answers for this request;
+    within the request, a page read twice is still read once.
+    """
+
+    def __init__(self, upstream: Upstream, *, fresh: bool = False) -> None:
         self.upstream = upstream
+        self.fresh = fresh
         self._loaders: dict[tuple[str, str], DataLoader[Any, Any]] = {}
+        self._pages: dict[tuple[str, Listing, PageRef, int], Page] = {}
 
     # -- pages and connections ----------------------------------------------------------------
 
-    async def page(self, provider: Provider, listing: Listing, ref: PageRef, size: int) -> Page:
-        key = (provider.name, listing, ref, size)
-        return await self.upstream.pages.get(key, lambda: provider.fetch_page(listing, ref, size))
+    async def page(
+        self,
+        provider: Provider,
+        listing: Listing,
+        ref: PageRef,
+        size: int,
+        settled: Settled = False,
+    ) -> Page:
+        """One upstream page; kept long when `settled` says so (of the page), else briefly."""
+        memo = (provider.name, listing, ref, size)
+        found = self._pages.get(memo)
+        if found is not None:
+            return found
+        up = self.upstream
+        policy = up.policy
+        page: Page = await up.cache.get(
+            up.key(provider.name, listing.operation, listing.parent, listing.params, ref, size),
+            lambda: provider.fetch_page(listing, ref, size),
+            lambda p: policy.page(judge(settled, p)),
+            fresh=self.fresh,
+        )
+        self._pages[memo] = page
+        return page
 
     async def connection(
         self,
@@ -150,8 +214,12 @@ class Loaders:
         after: str | None,
         last: int | None,
         before: str | None,
+        settled: Settled = False,
     ) -> Connection:
-        """Validate Relay arguments and cursors (no upstream call when bad), then walk."""
+        """Validate Relay arguments and cursors (no upstream call when bad), then walk.
+
+        `settled`: the listing's pages rarely change (say, the tasks of a settled run).
+        """
         check_page_args(first, last)
         conn = connection_id(provider.name, listing)
         codec = self.upstream.codec
@@ -162,7 +230,7 @@ class Loaders:
             raise bad_input(f"invalid cursor: {exc}") from None
         cfg = self.upstream.settings.cursors
         walker = Walker(
-            lambda ref, size: self.page(provider, listing, ref, size),
+            lambda ref, size: self.page(provider, listing, ref, size, settled),
             lambda item: provider.item_key(listing, item),
             max_page=listing.max_page,
             store=self.upstream.store,
@@ -178,12 +246,14 @@ class Loaders:
             window = await walker.backward(last, before_data)
         return Connection(window, codec, conn)
 
-    async def walk_all(self, provider: Provider, listing: Listing) -> list[Any]:
+    async def walk_all(
+        self, provider: Provider, listing: Listing, settled: Settled = False
+    ) -> list[Any]:
         """Every item of a listing in full pages, bounded like any walk (used for priming)."""
         items: list[Any] = []
         ref: PageRef = None
         for _ in range(self.upstream.settings.cursors.max_walk_pages):
-            page = await self.page(provider, listing, ref, listing.max_page)
+            page = await self.page(provider, listing, ref, listing.max_page, settled)
             items.extend(page.items)
             if page.next_ref is None:
                 return items
@@ -210,12 +280,33 @@ class Loaders:
         return found
 
     def each(
-        self, source: str, kind: str, fetch: Callable[[Any], Awaitable[Any]]
+        self,
+        source: str,
+        kind: str,
+        fetch: Callable[[Any], Awaitable[Any]],
+        settled: Settled = False,
     ) -> DataLoader[Any, Any]:
-        """A loader for APIs with no batch call: one call per distinct key, concurrently."""
+        """A loader for APIs with no batch call: one call per distinct key, concurrently.
+
+        Each record goes through the cross-request cache (single-flight across requests), kept
+        long when `settled` judges it so.
+        """
+        found = self._loaders.get((source, kind))
+        if found is not None:
+            return found
+        up = self.upstream
+        policy = up.policy
+        cache = up.cache
+        fresh = self.fresh
+
+        def ttl(record: Any) -> float:
+            return policy.record(judge(settled, record))
+
+        async def one(key: Any) -> Any:
+            return await cache.get(up.key(source, kind, key), lambda: fetch(key), ttl, fresh=fresh)
 
         async def batch(keys: list[Any]) -> list[Any]:
-            results = await asyncio.gather(*(fetch(k) for k in keys), return_exceptions=True)
+            results = await asyncio.gather(*(one(k) for k in keys), return_exceptions=True)
             return list(results)
 
         return self.loader(source, kind, batch)

@@ -37,6 +37,7 @@ from gateway.providers.base import (
     UpstreamError,
     bad_input,
 )
+from gateway.ratelimit import RateLimiter
 
 T = TypeVar("T")
 
@@ -149,11 +150,14 @@ class AwsWire:
         gate: asyncio.Semaphore,
         *,
         session: AioSession | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.config = config
         self.service = service
         self._limits = limits
         self._gate = gate
+        self._limiter = limiter
+        self._rates: dict[str, float] = {}
         self._session = session or AioSession(profile=config.profile)
         self._stack = AsyncExitStack()
         self._client: Any = None
@@ -205,14 +209,28 @@ class AwsWire:
         *,
         paging: bool = False,
     ) -> T:
-        """Run one upstream call under the account's cap and the per-call deadline."""
+        """Run one upstream call under the account's rate, its cap and the per-call deadline."""
         client = await self.client()
+        await self._pace(operation)
         try:
             async with self._gate:
                 async with asyncio.timeout(self._limits.upstream_timeout_seconds * 3):
                     return await invoke(client)
         except (ClientError, BotoCoreError, OSError, TimeoutError) as exc:
             raise map_error(exc, self.config.name, _kind(self.service), paging=paging) from None
+
+    async def _pace(self, operation: str) -> None:
+        """Wait for the account's token for `operation` when `[limits] upstream_rates` sets one."""
+        table = self._limits.upstream_rates
+        if self._limiter is None or not table:
+            return
+        rate = self._rates.get(operation)
+        if rate is None:
+            kind = _kind(self.service).value
+            rate = table.get(f"{kind}:{operation}", table.get(f"{kind}:*", 0.0))
+            self._rates[operation] = rate
+        if rate > 0:
+            await self._limiter.acquire(f"{self.config.account_key}:{operation}", rate, 1.0)
 
     async def aclose(self) -> None:
         await self._stack.aclose()
