@@ -11,10 +11,12 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
 
 import botocore.session
+import botocore.utils
 from aiobotocore.credentials import (
     AioAssumeRoleCredentialFetcher,
     AioDeferredRefreshableCredentials,
@@ -139,6 +141,23 @@ def map_error(
     raise exc
 
 
+def parse_timestamp(value: Any) -> datetime:
+    """ISO 8601 (what REST-JSON services send) by the stdlib; anything else as botocore does.
+
+    botocore parses every timestamp through dateutil's generic parser, ~70 µs each: a page of
+    100 tasks carries 300 of them, so it dominated a cold tree. `fromisoformat` takes ~1 µs.
+    """
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    result: datetime = botocore.utils.parse_timestamp(value)
+    return result
+
+
 class AwsWire:
     """One aiobotocore client for one source, with its account's concurrency cap and timeout."""
 
@@ -159,6 +178,9 @@ class AwsWire:
         self._limiter = limiter
         self._rates: dict[str, float] = {}
         self._session = session or AioSession(profile=config.profile)
+        self._session.get_component("response_parser_factory").set_parser_defaults(
+            timestamp_parser=parse_timestamp
+        )
         self._stack = AsyncExitStack()
         self._client: Any = None
         self._lock = asyncio.Lock()
