@@ -82,6 +82,9 @@ class CacheConfig(_Section):
     #: The in-process backend's bounds; the least recently used entry goes first.
     max_entries: int = Field(default=50_000, ge=0)
     max_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+    #: Whole answers, in-process, each until its earliest-expiring upstream result expires.
+    responses_max_entries: int = Field(default=256, ge=0)
+    responses_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
 
 
 class LimitsConfig(_Section):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, TypeVar
 
@@ -176,8 +177,15 @@ class Loaders:
     def __init__(self, upstream: Upstream, *, fresh: bool = False) -> None:
         self.upstream = upstream
         self.fresh = fresh
+        #: When the first upstream result this request used stops being fresh (monotonic s):
+        #: a response built from them may be reused until then, never after.
+        self.expires_at = math.inf
         self._loaders: dict[tuple[str, str], DataLoader[Any, Any]] = {}
         self._pages: dict[tuple[str, Listing, PageRef, int], Page] = {}
+
+    def _seen(self, expires_at: float) -> None:
+        if expires_at < self.expires_at:
+            self.expires_at = expires_at
 
     # -- pages and connections ----------------------------------------------------------------
 
@@ -201,6 +209,7 @@ class Loaders:
             lambda: provider.fetch_page(listing, ref, size),
             lambda p: policy.page(judge(settled, p)),
             fresh=self.fresh,
+            seen=self._seen,
         )
         self._pages[memo] = page
         return page
@@ -298,12 +307,15 @@ class Loaders:
         policy = up.policy
         cache = up.cache
         fresh = self.fresh
+        seen = self._seen
 
         def ttl(record: Any) -> float:
             return policy.record(judge(settled, record))
 
         async def one(key: Any) -> Any:
-            return await cache.get(up.key(source, kind, key), lambda: fetch(key), ttl, fresh=fresh)
+            return await cache.get(
+                up.key(source, kind, key), lambda: fetch(key), ttl, fresh=fresh, seen=seen
+            )
 
         async def batch(keys: list[Any]) -> list[Any]:
             results = await asyncio.gather(*(one(k) for k in keys), return_exceptions=True)

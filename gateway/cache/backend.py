@@ -15,9 +15,13 @@ from gateway.cache.codec import size_of
 
 
 class CacheBackend(Protocol):
-    """Values under string keys, each with its own time to live; misses are None."""
+    """Values under string keys, each with its own time to live; misses are None.
 
-    async def get(self, key: str) -> Any | None: ...
+    A hit is the value and when it expires (`time.monotonic()` seconds), so what is built from
+    it (a cached response) never outlives it.
+    """
+
+    async def get(self, key: str) -> tuple[Any, float] | None: ...
 
     async def set(self, key: str, value: Any, ttl: float) -> None: ...
 
@@ -36,18 +40,22 @@ class MemoryBackend:
     def __len__(self) -> int:
         return len(self._data)
 
-    def peek(self, key: str) -> Any | None:
-        """The live value under `key`, synchronously (the hot path of every cached read)."""
-        entry = self._data.get(key)
-        if entry is None:
+    def entry(self, key: str) -> tuple[Any, float] | None:
+        """The live value under `key` and its expiry, synchronously (every cached read)."""
+        found = self._data.get(key)
+        if found is None:
             return None
-        if entry[0] <= time.monotonic():
+        if found[0] <= time.monotonic():
             self._drop(key)
             return None
-        return entry[1]
+        return found[1], found[0]
 
-    async def get(self, key: str) -> Any | None:
-        return self.peek(key)
+    def peek(self, key: str) -> Any | None:
+        found = self.entry(key)
+        return None if found is None else found[0]
+
+    async def get(self, key: str) -> tuple[Any, float] | None:
+        return self.entry(key)
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
         if ttl <= 0 or self.max_entries <= 0:

@@ -7,6 +7,7 @@ itself (`SET … PX`), so no replica ever serves an entry older than its TTL.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -34,16 +35,20 @@ class RedisBackend:
         self._prefix = prefix
         self._failing = False
 
-    async def get(self, key: str) -> Any | None:
+    async def get(self, key: str) -> tuple[Any, float] | None:
         try:
-            data = await self._client.get(self._prefix + key)
+            async with self._client.pipeline(transaction=False) as pipe:
+                pipe.get(self._prefix + key)
+                pipe.pttl(self._prefix + key)
+                data, pttl = await pipe.execute()
         except (RedisError, OSError) as exc:
             self._failed(exc)
             return None
         self._failing = False
-        if data is None:
+        if data is None or pttl is None or pttl <= 0:
             return None
-        return decode(data.encode() if isinstance(data, str) else data)
+        value = decode(data.encode() if isinstance(data, str) else data)
+        return value, time.monotonic() + pttl / 1000
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
         ms = int(ttl * 1000)

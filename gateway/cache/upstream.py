@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -46,29 +47,37 @@ class UpstreamCache:
         ttl: Callable[[V], float],
         *,
         fresh: bool = False,
+        seen: Callable[[float], None] | None = None,
     ) -> V:
         """The value under `key`, loading it (once across concurrent callers) on a miss.
 
         `fresh` skips the cached value but still shares a call already in flight (it started
-        no earlier than this request) and stores what it loads.
+        no earlier than this request) and stores what it loads. `seen` is told when the value
+        stops being fresh (monotonic seconds), so whatever is built from it expires no later.
         """
         if not fresh:
             if self._memory is not None:
-                cached = self._memory.peek(key)
+                cached = self._memory.entry(key)
             else:
                 cached = await self.backend.get(key)
             if cached is not None:
                 self.hits += 1
-                return cached  # type: ignore[no-any-return]
+                if seen is not None:
+                    seen(cached[1])
+                return cached[0]  # type: ignore[no-any-return]
         pending = self._inflight.get(key)
         if pending is not None:
             self.shared += 1
-            return await asyncio.shield(pending)
+            value, expires = await asyncio.shield(pending)
+            if seen is not None:
+                seen(expires)
+            return value  # type: ignore[no-any-return]
         self.misses += 1
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[Any, float]] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         try:
             value = await load()
+            seconds = ttl(value)
         except asyncio.CancelledError:
             self._inflight.pop(key, None)
             future.cancel()
@@ -78,9 +87,11 @@ class UpstreamCache:
             future.set_exception(exc)
             future.exception()  # consumed here: waiters re-raise it, nobody logs it as lost
             raise
-        future.set_result(value)
+        expires = time.monotonic() + max(seconds, 0.0)
+        future.set_result((value, expires))
+        if seen is not None:
+            seen(expires)
         try:
-            seconds = ttl(value)
             if seconds > 0:
                 await self.backend.set(key, value, seconds)
         finally:

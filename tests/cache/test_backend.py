@@ -11,9 +11,9 @@ from gateway.cache.codec import size_of
 async def test_entries_expire() -> None:
     backend = MemoryBackend(10, 1_000_000)
     await backend.set("a", {"x": 1}, 0.05)
-    assert await backend.get("a") == {"x": 1}
+    assert backend.peek("a") == {"x": 1}
     await asyncio.sleep(0.08)
-    assert await backend.get("a") is None
+    assert backend.peek("a") is None
     assert backend.bytes == 0
 
 
@@ -22,8 +22,8 @@ async def test_bounded_by_entries_least_recent_first() -> None:
     for key in "abcd":
         await backend.set(key, key, 60)
     assert len(backend) == 3
-    assert await backend.get("a") is None
-    assert [await backend.get(k) for k in "bcd"] == ["b", "c", "d"]
+    assert backend.peek("a") is None
+    assert [backend.peek(k) for k in "bcd"] == ["b", "c", "d"]
 
 
 async def test_bounded_by_bytes() -> None:
@@ -34,13 +34,13 @@ async def test_bounded_by_bytes() -> None:
         await backend.set(str(i), value, 60)
     assert len(backend) == 3
     assert backend.bytes == one * 3
-    assert await backend.get("0") is None and await backend.get("4") == value
+    assert backend.peek("0") is None and backend.peek("4") == value
 
 
 async def test_a_value_larger_than_the_bound_is_not_kept() -> None:
     backend = MemoryBackend(10, 100)
     await backend.set("big", "y" * 1000, 60)
-    assert await backend.get("big") is None
+    assert backend.peek("big") is None
     assert backend.bytes == 0
 
 
