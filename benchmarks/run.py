@@ -177,7 +177,8 @@ async def quota_section(emu: EmulatorControl, batch: str) -> None:
 
 
 async def cpu_section(gw: InProcess, q: str, data: dict[str, Any]) -> None:
-    """Execution only, every upstream result cached, no response caching; medians of 5."""
+    """Execution only, every upstream result cached, no response caching: CPU time of this
+    process (other processes on the machine do not count), medians of 5 interleaved rounds."""
     schema = gw.schema
     upstream = gw.app.state.upstream
 
@@ -199,10 +200,17 @@ async def cpu_section(gw: InProcess, q: str, data: dict[str, Any]) -> None:
         result = await bare.strawberry_schema.execute(q, root_value=objects)
         assert result.errors is None, result.errors
 
-    await ours()
-    t_ours = await median_of(5, ours)
-    t_bare = await median_of(5, bare_core)
-    t_straw = await median_of(5, strawberry_plain)
+    first = await schema.execute(q, context_value=Context.for_request(upstream))
+    assert first.errors is None and first.data == data, "the gateway answers the same tree"
+    sb = await bare.strawberry_schema.execute(q, root_value=objects)
+    assert sb.data == data, "Strawberry over plain objects answers the same tree"
+    rounds: dict[str, list[float]] = {"ours": [], "bare": [], "strawberry": []}
+    for _ in range(5):
+        for name, run in (("ours", ours), ("bare", bare_core), ("strawberry", strawberry_plain)):
+            start = time.process_time()
+            await run()
+            rounds[name].append(time.process_time() - start)
+    t_ours, t_bare, t_straw = (statistics.median(rounds[k]) for k in ("ours", "bare", "strawberry"))
     report(
         "CPU ratio (gateway exec ÷ bare graphql-core)",
         f"{t_ours * 1000:.0f} ms ÷ {t_bare * 1000:.0f} ms = {t_ours / t_bare:.2f}",
@@ -218,22 +226,31 @@ async def cpu_section(gw: InProcess, q: str, data: dict[str, Any]) -> None:
 
 
 async def throughput_section(emu: EmulatorControl, run_id: str, seconds: float = 5.0) -> None:
-    """A small cached query from 50 concurrent clients against one gateway process."""
+    """A small cached query from 50 concurrent clients against one gateway process.
+
+    The load comes from aiohttp in this process (httpx spends ~2.5 ms of CPU per request, more
+    than the gateway does); both share the machine's 2 cores with the gateway.
+    """
+    import aiohttp
+
     emu.reset_faults()
     q = f'{{ run(source: "aws", id: "{run_id}") {{ name status state tasks(first: 5) {{ edges {{ node {{ name status }} }} }} }} }}'
+    payload = {"query": q}
     with gateway_process(toml_config(emu.url)) as url:
-        limits = httpx.Limits(max_connections=50, max_keepalive_connections=50)
-        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-            _check((await client.post(url, json={"query": q})).json())
+        connector = aiohttp.TCPConnector(limit=50)
+        async with aiohttp.ClientSession(connector=connector) as client:
+            async with client.post(url, json=payload) as resp:
+                _check(await resp.json())
             latencies: list[float] = []
             deadline = time.perf_counter() + seconds
 
             async def worker() -> None:
                 while time.perf_counter() < deadline:
                     start = time.perf_counter()
-                    resp = await client.post(url, json={"query": q})
+                    async with client.post(url, json=payload) as resp:
+                        await resp.read()
+                        resp.raise_for_status()
                     latencies.append(time.perf_counter() - start)
-                    resp.raise_for_status()
 
             start = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(50)))
@@ -294,11 +311,13 @@ async def scaleout_section(per_replica: int = 60) -> None:
     throttled = sum(1 for c in listed if c.status == 429)
     peak = max_in_window(stamps)
     mean = (len(stamps) - 1) / (max(stamps) - min(stamps))
+    # The emulator enforces its quota as AWS does, a 20/s token bucket: a call over it is
+    # throttled. The peak in a sliding 1 s window is printed too (arrival jitter shows there).
     report(
         "scale-out: 2 replicas, 1 Redis, quota 20/s",
-        f"peak {peak}/s in any 1 s, mean {mean:.1f}/s, {throttled} throttled, {failed} failed, {wall:.1f} s",
-        "≤ 20/s",
-        peak <= 20 and throttled == 0,
+        f"{throttled} throttled, mean {mean:.1f}/s, peak {peak} in any 1 s, {failed} failed, {wall:.1f} s",
+        "0 over 20/s",
+        throttled == 0 and mean <= 20 and failed == 0,
     )
 
 
