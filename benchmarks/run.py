@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -207,6 +208,7 @@ async def cpu_section(gw: InProcess, q: str, data: dict[str, Any]) -> None:
     rounds: dict[str, list[float]] = {"ours": [], "bare": [], "strawberry": []}
     for _ in range(5):
         for name, run in (("ours", ours), ("bare", bare_core), ("strawberry", strawberry_plain)):
+            gc.collect()  # start each from the same heap, so no run pays for another's garbage
             start = time.process_time()
             await run()
             rounds[name].append(time.process_time() - start)
