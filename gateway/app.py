@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -20,7 +21,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.types import ExecutionResult
 
+from gateway.cache.responses import ResponseCache, response_key
 from gateway.config import Settings
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
 from gateway.live.hub import Hub
@@ -56,6 +59,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.settings = settings
         live = settings.subscriptions
         self.hub = Hub(live.poll_interval_seconds, live.max_interval_seconds)
+        cfg = settings.cache
+        self.responses = ResponseCache(cfg.responses_max_entries, cfg.responses_max_bytes)
+        self._max_response_ttl = cfg.settled_ttl_seconds
 
     async def get_context(self, request: Any, response: Any) -> Context:
         context = Context.for_request(self.upstream, request)
@@ -65,6 +71,36 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         """Our own offline GraphiQL page instead of Strawberry's CDN-loaded one."""
         return graphiql_page(self.settings)
+
+    async def execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Context,
+        root_value: Any,
+        request_data: Any,
+    ) -> ExecutionResult:
+        """Serve a kept answer while every upstream result it was built from is still fresh."""
+        key = None
+        if request_adapter.method in ("GET", "POST"):
+            key = response_key(
+                request_data.query,
+                request_data.operation_name,
+                request_data.variables,
+                getattr(request, "headers", None),
+            )
+        if key is not None and not context.loaders.fresh:
+            kept: ExecutionResult | None = self.responses.get(key)
+            if kept is not None:
+                return kept
+        result: ExecutionResult = await super().execute_single(
+            request, request_adapter, sub_response, context, root_value, request_data
+        )
+        if key is not None and not result.errors and result.data is not None:
+            expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
+            self.responses.put(key, result, expires, len(orjson.dumps(result.data)))
+        return result
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -108,6 +144,7 @@ def create_app(settings: Settings, upstream: Upstream | None = None) -> Starlett
         routes.append(Mount(VENDOR_ROUTE, vendor, name="graphiql-vendor"))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.upstream = up
+    app.state.graphql = graphql
     app.state.settings = settings
     app.state.hub = graphql.hub
     return app

@@ -68,10 +68,25 @@ class CursorConfig(_Section):
 
 
 class CacheConfig(_Section):
-    """How long an answered upstream page is kept in-process for the next `after`."""
+    """Cross-request cache of upstream results, TTL by state; Redis (`url`) when scaled out.
 
-    page_ttl_seconds: float = Field(default=30.0, ge=0)
-    max_pages: int = Field(default=2_000, ge=0)
+    With `url` set, replicas also share the cursor token store and the upstream rate budget.
+    """
+
+    url: str | None = Field(default=None, pattern=r"^(redis|rediss|unix)://")
+    key_prefix: str = "rgw:"
+    #: Records and listings of settled runs and batches (they rarely change).
+    settled_ttl_seconds: float = Field(default=3_600.0, ge=0)
+    #: Records of live (not yet settled) objects.
+    live_ttl_seconds: float = Field(default=5.0, ge=0)
+    #: Pages of live listings (the next `after` re-reads its cursor's page from here).
+    page_ttl_seconds: float = Field(default=5.0, ge=0)
+    #: The in-process backend's bounds; the least recently used entry goes first.
+    max_entries: int = Field(default=50_000, ge=0)
+    max_bytes: int = Field(default=256 * 1024 * 1024, ge=0)
+    #: Whole answers, in-process, each until its earliest-expiring upstream result expires.
+    responses_max_entries: int = Field(default=256, ge=0)
+    responses_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
 
 
 class LimitsConfig(_Section):
@@ -82,6 +97,10 @@ class LimitsConfig(_Section):
     tencent_describe_chunk: int = Field(default=100, ge=1, le=100)
     #: Tencent's documented quota per action and account; raise it only if yours was raised.
     tencent_requests_per_second: int = Field(default=20, ge=1, le=10_000)
+    #: Client-side calls/s per upstream account and `provider:Operation` (`provider:*` for a
+    #: whole provider); empty here means no client-side pacing. Shared through Redis with
+    #: `[cache] url`, so N replicas together stay under one quota.
+    upstream_rates: dict[str, float] = Field(default_factory=dict)
 
 
 class SubscriptionsConfig(_Section):

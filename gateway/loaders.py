@@ -1,8 +1,10 @@
 """Per-request loaders over app-wide upstream state: where fan-out becomes few upstream calls.
 
 `Upstream` lives as long as the app: providers (one per source), the cursor codec, the token
-store and the page cache. `Loaders` lives for one request: DataLoaders per (source, kind) that
-deduplicate and batch, and the connection windows that turn Relay arguments into upstream pages.
+store, the cross-request cache of upstream results and the rate limiter (all in Redis when
+`[cache] url` is set, so replicas share them). `Loaders` lives for one request: DataLoaders per
+(source, kind) that deduplicate and batch, and the connection windows that turn Relay arguments
+into upstream pages. Every upstream read goes through the cache with a TTL chosen by state.
 """
 
 from __future__ import annotations
@@ -10,14 +12,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 
-from gateway.cache.pages import SingleFlightCache
+from gateway.cache.backend import CacheBackend, MemoryBackend
+from gateway.cache.policy import Settled, TtlPolicy, judge
+from gateway.cache.redis_backend import RedisBackend, connect
+from gateway.cache.upstream import UpstreamCache, cache_key
 from gateway.config import Settings
 from gateway.paging.cursor import CursorCodec, CursorError, random_secret
+from gateway.paging.redis_store import RedisTokenStore
 from gateway.paging.store import MemoryTokenStore, TokenStore
 from gateway.paging.window import Slot, Walker, Window
 from gateway.providers.base import (
@@ -31,27 +38,34 @@ from gateway.providers.base import (
     bad_input,
 )
 from gateway.providers.healthomics import HealthOmicsProvider
+from gateway.ratelimit import RateLimiter
+from gateway.ratelimit_redis import rate_limiter_for
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 MAX_PAGE_ARG = 100
-#: How long a live event's own pages live (the event's loaders are dropped at the next event).
-FRESH_PAGE_TTL = 3600.0
 
 
 class Upstream:
-    """Everything that outlives a request: providers, cursor keys, token store, page cache."""
+    """Everything that outlives a request: providers, cursor keys, token store, cache, limiter."""
 
     def __init__(
         self,
         settings: Settings,
         providers: dict[str, Any],
         store: TokenStore | None = None,
+        *,
+        redis: Any = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.providers = providers
+        cfg = settings.cache
+        if redis is None and cfg.url is not None:
+            redis = connect(cfg.url)
+        self.redis = redis
         keys = settings.cursors.keys
         if not keys:
             log.warning(
@@ -60,10 +74,22 @@ class Upstream:
             )
             keys = [random_secret()]
         self.codec = CursorCodec(keys)
-        self.store: TokenStore = store or MemoryTokenStore()
-        self.pages: SingleFlightCache[Page] = SingleFlightCache(
-            settings.cache.page_ttl_seconds, settings.cache.max_pages
-        )
+        backend: CacheBackend
+        if redis is not None:
+            backend = RedisBackend(redis, cfg.key_prefix + "c:")
+            self.store: TokenStore = store or RedisTokenStore(redis, cfg.key_prefix + "t:")
+        else:
+            backend = MemoryBackend(cfg.max_entries, cfg.max_bytes)
+            self.store = store or MemoryTokenStore()
+        self.cache = UpstreamCache(backend)
+        self.policy = TtlPolicy.from_config(cfg)
+        self.limiter: RateLimiter = limiter or rate_limiter_for(settings, redis)
+        # Cache keys carry a fingerprint of each source's config: change where a source points
+        # and its old entries are never read again.
+        self._fingerprints = {
+            s.name: hashlib.blake2b(s.model_dump_json().encode(), digest_size=4).hexdigest()
+            for s in settings.sources
+        }
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Upstream:
@@ -75,12 +101,16 @@ class Upstream:
         providers: dict[str, Any] = {}
         # One limiter for every Tencent source: sources naming one account share its quota.
         tencent_rates = RollingWindowRateLimiter()
+        redis = connect(settings.cache.url) if settings.cache.url is not None else None
+        limiter = rate_limiter_for(settings, redis)
         for source in settings.sources:
             gate = gates.setdefault(
                 source.account_key, asyncio.Semaphore(settings.limits.concurrency_per_account)
             )
             if source.provider is ProviderKind.HEALTHOMICS:
-                providers[source.name] = HealthOmicsProvider(source, settings.limits, gate)
+                providers[source.name] = HealthOmicsProvider(
+                    source, settings.limits, gate, limiter=limiter
+                )
             elif source.provider is ProviderKind.TENCENT_OMICS:
                 providers[source.name] = TencentOmicsProvider(
                     source, settings.limits, gate, tencent_rates, settings.cache
@@ -93,7 +123,11 @@ class Upstream:
                     source.name,
                     source.provider.value,
                 )
-        return cls(settings, providers)
+        return cls(settings, providers, redis=redis, limiter=limiter)
+
+    def key(self, source: str, *parts: object) -> str:
+        """The cache key of one upstream call of `source`."""
+        return cache_key(source, self._fingerprints.get(source, ""), *parts)
 
     def provider(self, name: str) -> Any:
         """The provider of a configured source; an unknown name is the client's mistake."""
@@ -105,6 +139,9 @@ class Upstream:
     async def aclose(self) -> None:
         for provider in self.providers.values():
             await provider.aclose()
+        await self.cache.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 def connection_id(source: str, listing: Listing) -> bytes:
@@ -143,26 +180,51 @@ class Connection:
 
 
 class Loaders:
-    """Per-request loaders: same key twice in one request → one upstream call."""
+    """Per-request loaders: same key twice in one request → one upstream call.
+
+    `fresh` (the client sent `Cache-Control: no-cache`, or a subscription event is polling)
+    skips cached answers for this request; within the request, a page read twice is read once.
+    """
 
     def __init__(self, upstream: Upstream, *, fresh: bool = False) -> None:
         self.upstream = upstream
-        #: A live event (subscription poll) reads nothing cached before it: it gets a page
-        #: cache of its own, shared by every subscriber of the event. Cross-request caches
-        #: must not answer for fresh loaders.
         self.fresh = fresh
-        self._pages: SingleFlightCache[Page] = (
-            SingleFlightCache(FRESH_PAGE_TTL, upstream.settings.cache.max_pages)
-            if fresh
-            else upstream.pages
-        )
+        #: When the first upstream result this request used stops being fresh (monotonic s):
+        #: a response built from them may be reused until then, never after.
+        self.expires_at = math.inf
         self._loaders: dict[tuple[str, str], DataLoader[Any, Any]] = {}
+        self._pages: dict[tuple[str, Listing, PageRef, int], Page] = {}
+
+    def _seen(self, expires_at: float) -> None:
+        if expires_at < self.expires_at:
+            self.expires_at = expires_at
 
     # -- pages and connections ----------------------------------------------------------------
 
-    async def page(self, provider: Provider, listing: Listing, ref: PageRef, size: int) -> Page:
-        key = (provider.name, listing, ref, size)
-        return await self._pages.get(key, lambda: provider.fetch_page(listing, ref, size))
+    async def page(
+        self,
+        provider: Provider,
+        listing: Listing,
+        ref: PageRef,
+        size: int,
+        settled: Settled = False,
+    ) -> Page:
+        """One upstream page; kept long when `settled` says so (of the page), else briefly."""
+        memo = (provider.name, listing, ref, size)
+        found = self._pages.get(memo)
+        if found is not None:
+            return found
+        up = self.upstream
+        policy = up.policy
+        page: Page = await up.cache.get(
+            up.key(provider.name, listing.operation, listing.parent, listing.params, ref, size),
+            lambda: provider.fetch_page(listing, ref, size),
+            lambda p: policy.page(judge(settled, p)),
+            fresh=self.fresh,
+            seen=self._seen,
+        )
+        self._pages[memo] = page
+        return page
 
     async def connection(
         self,
@@ -173,8 +235,12 @@ class Loaders:
         after: str | None,
         last: int | None,
         before: str | None,
+        settled: Settled = False,
     ) -> Connection:
-        """Validate Relay arguments and cursors (no upstream call when bad), then walk."""
+        """Validate Relay arguments and cursors (no upstream call when bad), then walk.
+
+        `settled`: the listing's pages rarely change (say, the tasks of a settled run).
+        """
         check_page_args(first, last)
         conn = connection_id(provider.name, listing)
         codec = self.upstream.codec
@@ -185,7 +251,7 @@ class Loaders:
             raise bad_input(f"invalid cursor: {exc}") from None
         cfg = self.upstream.settings.cursors
         walker = Walker(
-            lambda ref, size: self.page(provider, listing, ref, size),
+            lambda ref, size: self.page(provider, listing, ref, size, settled),
             lambda item: provider.item_key(listing, item),
             max_page=listing.max_page,
             store=self.upstream.store,
@@ -201,12 +267,14 @@ class Loaders:
             window = await walker.backward(last, before_data)
         return Connection(window, codec, conn)
 
-    async def walk_all(self, provider: Provider, listing: Listing) -> list[Any]:
+    async def walk_all(
+        self, provider: Provider, listing: Listing, settled: Settled = False
+    ) -> list[Any]:
         """Every item of a listing in full pages, bounded like any walk (used for priming)."""
         items: list[Any] = []
         ref: PageRef = None
         for _ in range(self.upstream.settings.cursors.max_walk_pages):
-            page = await self.page(provider, listing, ref, listing.max_page)
+            page = await self.page(provider, listing, ref, listing.max_page, settled)
             items.extend(page.items)
             if page.next_ref is None:
                 return items
@@ -233,12 +301,36 @@ class Loaders:
         return found
 
     def each(
-        self, source: str, kind: str, fetch: Callable[[Any], Awaitable[Any]]
+        self,
+        source: str,
+        kind: str,
+        fetch: Callable[[Any], Awaitable[Any]],
+        settled: Settled = False,
     ) -> DataLoader[Any, Any]:
-        """A loader for APIs with no batch call: one call per distinct key, concurrently."""
+        """A loader for APIs with no batch call: one call per distinct key, concurrently.
+
+        Each record goes through the cross-request cache (single-flight across requests), kept
+        long when `settled` judges it so.
+        """
+        found = self._loaders.get((source, kind))
+        if found is not None:
+            return found
+        up = self.upstream
+        policy = up.policy
+        cache = up.cache
+        fresh = self.fresh
+        seen = self._seen
+
+        def ttl(record: Any) -> float:
+            return policy.record(judge(settled, record))
+
+        async def one(key: Any) -> Any:
+            return await cache.get(
+                up.key(source, kind, key), lambda: fetch(key), ttl, fresh=fresh, seen=seen
+            )
 
         async def batch(keys: list[Any]) -> list[Any]:
-            results = await asyncio.gather(*(fetch(k) for k in keys), return_exceptions=True)
+            results = await asyncio.gather(*(one(k) for k in keys), return_exceptions=True)
             return list(results)
 
         return self.loader(source, kind, batch)

@@ -172,6 +172,8 @@ SETTLED_BATCH_STATES = frozenset(
     }
 )
 
+SETTLED_TASK_STATES = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED})
+
 _warned: set[tuple[str, str, str]] = set()
 
 
@@ -205,3 +207,16 @@ def task_state(provider: ProviderKind, value: str | None) -> TaskState | None:
     if value is None:
         return None
     return _lookup(TASK_STATES, "task", provider, value) or TaskState.UNKNOWN
+
+
+def run_settled(provider: ProviderKind, value: str | None) -> bool:
+    """A run in a settled state rarely changes: caches keep it long."""
+    return run_state(provider, value) in SETTLED_RUN_STATES
+
+
+def batch_settled(provider: ProviderKind, value: str | None) -> bool:
+    return batch_state(provider, value) in SETTLED_BATCH_STATES
+
+
+def task_settled(provider: ProviderKind, value: str | None) -> bool:
+    return task_state(provider, value) in SETTLED_TASK_STATES

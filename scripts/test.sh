@@ -3,6 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The Redis tests start a real redis-server on loopback (Debian package), never a fake.
+if ! command -v redis-server >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+fi
 echo "== ruff"
 .venv/bin/ruff check gateway tests benchmarks
 .venv/bin/ruff format --check gateway tests benchmarks

@@ -16,6 +16,7 @@ from gateway.config import Settings, load_settings
 from gateway.emulator.app import Emulator, create_emulator
 from gateway.emulator.server import LoopbackServer
 from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+from tests.redisd import redis_server
 
 HO_SOURCE = "aws"
 TC_SOURCE = "tencent"
@@ -131,3 +132,21 @@ async def gateway(upstreams: Upstreams) -> AsyncIterator[Gateway]:
     async for gw in open_gateway(upstreams, settings_for(upstreams.url)):
         yield gw
     upstreams.emulator.faults.reset(quotas=False)
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> Iterator[str]:
+    """One real redis-server for the session, on a free loopback port."""
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """The session's redis-server, emptied for this test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server_url)
+    client.flushall()
+    client.close()
+    return redis_server_url

@@ -120,7 +120,7 @@ class TencentOmicsProvider:
         self.wire = TencentWire(config, limits, gate, limiter)
         cache = cache or CacheConfig()
         self._calls: SingleFlightCache[list[Record]] = SingleFlightCache(
-            cache.page_ttl_seconds, cache.max_pages
+            cache.page_ttl_seconds, cache.max_entries
         )
 
     def _base(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from strawberry.types import Info as _Info
 
+from gateway.cache.policy import wants_fresh
 from gateway.live.hub import Hub
 from gateway.loaders import Loaders, Upstream
 
@@ -25,7 +26,8 @@ class Context:
 
     @classmethod
     def for_request(cls, upstream: Upstream, request: Any = None) -> Context:
-        return cls(upstream=upstream, loaders=Loaders(upstream), request=request)
+        fresh = wants_fresh(getattr(request, "headers", None))
+        return cls(upstream=upstream, loaders=Loaders(upstream, fresh=fresh), request=request)
 
 
 Info = _Info[Context, None]

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.loaders import Connection, Loaders
-from gateway.providers.base import ErrorCode, GatewayError, ProviderKind, Record
+from gateway.providers.base import ErrorCode, GatewayError, Page, ProviderKind, Record
 from gateway.providers.healthomics import HealthOmicsProvider
 from gateway.schema.context import Info
 from gateway.schema.ids import global_id
@@ -27,12 +27,32 @@ from gateway.schema.interfaces import (
     page_info,
 )
 from gateway.schema.records import build, nested, upstream_field
-from gateway.states import RunState, batch_state, run_state, task_state
+from gateway.states import (
+    RunState,
+    batch_settled,
+    batch_state,
+    run_settled,
+    run_state,
+    task_settled,
+    task_state,
+)
 
 HO = ProviderKind.HEALTHOMICS
 
 
-# -- loaders: one upstream call per distinct key per request ------------------------------------
+# -- loaders: one upstream call per distinct key per request; cached across requests by state --
+
+
+def _settled_batch(record: Record) -> bool:
+    return batch_settled(HO, record.get("status"))
+
+
+def _settled_run(record: Record) -> bool:
+    return run_settled(HO, record.get("status"))
+
+
+def _settled_task(record: Record) -> bool:
+    return task_settled(HO, record.get("status"))
 
 
 def _provider(info: Info, source: str) -> HealthOmicsProvider:
@@ -42,13 +62,15 @@ def _provider(info: Info, source: str) -> HealthOmicsProvider:
 
 async def load_batch(info: Info, source: str, batch_id: str) -> Record:
     p = _provider(info, source)
-    record: Record = await info.context.loaders.each(source, "GetBatch", p.get_batch).load(batch_id)
+    loader = info.context.loaders.each(source, "GetBatch", p.get_batch, _settled_batch)
+    record: Record = await loader.load(batch_id)
     return record
 
 
 async def load_run(info: Info, source: str, run_id: str) -> Record:
     p = _provider(info, source)
-    record: Record = await info.context.loaders.each(source, "GetRun", p.get_run).load(run_id)
+    loader = info.context.loaders.each(source, "GetRun", p.get_run, _settled_run)
+    record: Record = await loader.load(run_id)
     return record
 
 
@@ -58,25 +80,36 @@ async def load_task(info: Info, source: str, run_id: str, task_id: str) -> Recor
     async def get(key: tuple[str, str]) -> Record:
         return await p.get_run_task(*key)
 
-    loader = info.context.loaders.each(source, "GetRunTask", get)
+    loader = info.context.loaders.each(source, "GetRunTask", get, _settled_task)
     record: Record = await loader.load((run_id, task_id))
     return record
 
 
-async def load_run_in_batch(info: Info, source: str, batch_id: str, run_id: str) -> Record:
-    """A batch's run as ListRuns(batchId) lists it: ⌈runs/100⌉ calls for the whole batch."""
+def _settled_runs_page(page: Page) -> bool:
+    return all(_settled_run(item) for item in page.items)
+
+
+async def load_run_in_batch(
+    info: Info, source: str, batch_id: str, run_id: str, batch_is_settled: bool = False
+) -> Record:
+    """A batch's run as ListRuns(batchId) lists it: ⌈runs/100⌉ calls for the whole batch.
+
+    A page is kept long only when the batch is settled (no run joins it) and so is every run
+    on the page.
+    """
     loaders: Loaders = info.context.loaders
     p = _provider(info, source)
 
-    async def batch_fn(keys: list[tuple[str, str]]) -> list[Record | None]:
-        by_batch: dict[str, dict[str, Record]] = {}
-        for bid in {k[0] for k in keys}:
-            items = await loaders.walk_all(p, p.runs(batch_id=bid))
-            by_batch[bid] = {str(item["id"]): item for item in items}
-        return [by_batch[b].get(r) for b, r in keys]
+    async def batch_fn(keys: list[tuple[str, bool, str]]) -> list[Record | None]:
+        by_batch: dict[tuple[str, bool], dict[str, Record]] = {}
+        for bid, settled in {k[:2] for k in keys}:
+            listing = p.runs(batch_id=bid)
+            items = await loaders.walk_all(p, listing, _settled_runs_page if settled else False)
+            by_batch[(bid, settled)] = {str(item["id"]): item for item in items}
+        return [by_batch[(b, s)].get(r) for b, s, r in keys]
 
     found: Record | None = await loaders.loader(source, "ListRuns:batch", batch_fn).load(
-        (batch_id, run_id)
+        (batch_id, batch_is_settled, run_id)
     )
     if found is not None:
         return found
@@ -293,8 +326,15 @@ class HealthOmicsRun(Run):
             return None
         p = _provider(info, self.source)
         listing = p.tasks(self.native_id, status)
+        # A settled run's task list is settled too: the caller knows the parent's state.
         conn = await info.context.loaders.connection(
-            p, listing, first=first, after=after, last=last, before=before
+            p,
+            listing,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            settled=run_settled(HO, self.status),
         )
         source, run_id = self.source, self.native_id
         edges = [
@@ -378,8 +418,9 @@ class HealthOmicsBatch(Batch):
     ) -> BatchRunConnection | None:
         p = _provider(info, self.source)
         listing = p.runs_in_batch(self.native_id, submission_status, run_setting_id, run_id)
+        settled = batch_settled(HO, self.status)
         conn = await info.context.loaders.connection(
-            p, listing, first=first, after=after, last=last, before=before
+            p, listing, first=first, after=after, last=last, before=before, settled=settled
         )
         filtered = any(v is not None for v in (submission_status, run_setting_id, run_id))
         source, batch_id = self.source, self.native_id
@@ -389,7 +430,7 @@ class HealthOmicsBatch(Batch):
             edges.append(
                 BatchRunEdge(
                     submission=submission,
-                    _node=_run_of(source, batch_id, submission.run_id),
+                    _node=_run_of(source, batch_id, submission.run_id, settled),
                     _slot=s,
                     _conn=conn,
                 )
@@ -401,12 +442,12 @@ class HealthOmicsBatch(Batch):
         )
 
 
-def _run_of(source: str, batch_id: str, run_id: str | None) -> Any:
+def _run_of(source: str, batch_id: str, run_id: str | None, batch_is_settled: bool) -> Any:
     if not run_id:
         return None
 
     async def resolve(info: Info) -> HealthOmicsRun:
-        record = await load_run_in_batch(info, source, batch_id, run_id)
+        record = await load_run_in_batch(info, source, batch_id, run_id, batch_is_settled)
         return HealthOmicsRun.make(source, record, detail="runId" in record)
 
     return resolve

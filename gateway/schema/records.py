@@ -19,33 +19,65 @@ T = TypeVar("T")
 
 
 @cache
-def _plan(cls: Any) -> tuple[tuple[str, str, Any], ...]:
-    """(python name, upstream key, nested type or None) for every plain field of `cls`."""
-    plan = []
+def _plan(cls: Any) -> dict[str, tuple[str, Any]]:
+    """Upstream key → (python name, nested type or None) for every plain field of `cls`."""
+    plan: dict[str, tuple[str, Any]] = {}
     nested: dict[str, Any] = getattr(cls, "__nested__", {})
     renamed: dict[str, str] = getattr(cls, "__renamed__", {})
     for f in dataclasses.fields(cls):
         if f.name.startswith("_") or not f.init:
             continue
-        key = renamed.get(f.name, to_camel_case(f.name))
-        plan.append((f.name, key, nested.get(f.name)))
-    return tuple(plan)
+        plan[renamed.get(f.name, to_camel_case(f.name))] = (f.name, nested.get(f.name))
+    return plan
+
+
+@cache
+def _defaults(cls: Any) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]] | None:
+    """Every init field's starting value (None for upstream fields a record may lack) and
+    default factories, or None when `cls` needs its own `__init__` (`__post_init__`, slots)."""
+    if hasattr(cls, "__post_init__") or hasattr(cls, "__slots__"):
+        return None
+    plain: dict[str, Any] = {name: None for name, _ in _plan(cls).values()}
+    factories = []
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            continue
+        if f.default is not dataclasses.MISSING:
+            plain[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            factories.append((f.name, f.default_factory))
+    return plain, tuple(factories)
 
 
 def build(cls: type[T], record: Mapping[str, Any] | None, **extra: Any) -> T:
-    """An instance of `cls` from `record`; fields named in `extra` are set from it instead."""
-    record = record or {}
-    kwargs: dict[str, Any] = {}
-    plan: tuple[tuple[str, str, Any], ...] = _plan(cast(Any, cls))
-    for name, key, nested in plan:
-        if name in extra:
-            continue
-        value = record.get(key)
-        if nested is not None and value is not None:
-            value = build(nested, value)
-        kwargs[name] = value
-    kwargs.update(extra)
-    return cls(**kwargs)
+    """An instance of `cls` from `record`; fields named in `extra` are set from it instead.
+
+    Tens of thousands of these are made per large tree, so for plain types the dataclass
+    `__init__` (keyword parsing for ~30 fields) is skipped and only the keys the record has are
+    visited: defaults, then the record, then `extra` go straight into the instance's `__dict__`.
+    """
+    plan = _plan(cast(Any, cls))
+    values: dict[str, Any] = {}
+    if record:
+        for key, value in record.items():
+            target = plan.get(key)
+            if target is not None:
+                name, sub = target
+                values[name] = build(sub, value) if sub is not None and value is not None else value
+    values.update(extra)
+    defaults = _defaults(cast(Any, cls))
+    if defaults is None:
+        for name, _ in plan.values():
+            values.setdefault(name, None)
+        return cls(**values)
+    obj: T = object.__new__(cls)
+    state = obj.__dict__
+    state.update(defaults[0])
+    for name, factory in defaults[1]:
+        if name not in values:
+            state[name] = factory()
+    state.update(values)
+    return obj
 
 
 def upstream_field(

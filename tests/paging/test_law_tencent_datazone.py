@@ -144,7 +144,7 @@ async def law_gateway(upstreams: Upstreams) -> AsyncIterator[Gateway]:
 def _forget_pages(gw: Gateway) -> None:
     """Each example meets upstream afresh: no page the gateway kept from the previous one."""
     upstream = gw.app.state.upstream
-    upstream.pages.clear()
+    upstream.cache.backend.clear()
     for provider in upstream.providers.values():
         if isinstance(provider, TencentOmicsProvider):
             provider._calls.clear()

@@ -1,0 +1,56 @@
+"""Kept answers: keyed by all that shapes them, never older than the data they were built from."""
+
+from __future__ import annotations
+
+import time
+
+from gateway.cache.responses import ResponseCache, response_key
+from tests.cache.test_policy import RUN, run_with_status
+from tests.conftest import Gateway
+
+
+def test_keys_cover_query_operation_variables_and_credentials() -> None:
+    base = response_key("{ a }", None, {"x": 1, "y": 2}, {"authorization": "Bearer k1"})
+    assert base == response_key("{ a }", None, {"y": 2, "x": 1}, {"authorization": "Bearer k1"})
+    assert base != response_key("{ b }", None, {"x": 1, "y": 2}, {"authorization": "Bearer k1"})
+    assert base != response_key("{ a }", "Op", {"x": 1, "y": 2}, {"authorization": "Bearer k1"})
+    assert base != response_key("{ a }", None, {"x": 2, "y": 2}, {"authorization": "Bearer k1"})
+    assert base != response_key("{ a }", None, {"x": 1, "y": 2}, {"authorization": "Bearer k2"})
+    assert base != response_key("{ a }", None, {"x": 1, "y": 2}, {"x-api-key": "Bearer k1"})
+    assert response_key(None, None, None, None) is None
+
+
+def test_kept_until_expiry_and_bounded() -> None:
+    cache = ResponseCache(max_entries=2, max_bytes=100)
+    now = time.monotonic()
+    cache.put("a", "A", now + 60, 10)
+    cache.put("gone", "G", now - 1, 10)
+    assert cache.get("a") == "A" and cache.get("gone") is None
+    cache.put("b", "B", now + 60, 10)
+    cache.put("c", "C", now + 60, 10)
+    assert len(cache) == 2 and cache.get("a") is None, "least recently used went first"
+    cache.put("big", "X", now + 60, 1_000)
+    assert cache.get("big") is None
+    cache.put("d", "D", now + 0.05, 10)
+    time.sleep(0.06)
+    assert cache.get("d") is None
+
+
+async def test_an_answer_is_reused_then_dropped_with_its_data(gateway: Gateway) -> None:
+    run = run_with_status(gateway, "RUNNING")  # live: its record keeps 5 s by default
+    responses = gateway.app.state.graphql.responses
+    first = await gateway.data(RUN, run=run)
+    assert len(responses) == 1
+    assert await gateway.data(RUN, run=run) == first
+    assert gateway.calls() == {"omics:GetRun": 1}
+    other = await gateway.query(RUN, run="1234567")  # NOT_FOUND: answers with errors are not kept
+    assert other["errors"]
+    assert len(responses) == 1
+
+
+async def test_an_answer_expires_with_its_shortest_lived_input(gateway: Gateway) -> None:
+    run = run_with_status(gateway, "RUNNING")
+    await gateway.data(RUN, run=run)
+    key = next(iter(gateway.app.state.graphql.responses._data))
+    expires_at = gateway.app.state.graphql.responses._data[key][0]
+    assert 0 < expires_at - time.monotonic() <= 5.0, "no longer than the live TTL"
