@@ -17,6 +17,7 @@ from aiodataloader import DataLoader
 
 from gateway.cache.pages import SingleFlightCache
 from gateway.config import Settings
+from gateway.observability import hooks as observe
 from gateway.paging.cursor import CursorCodec, CursorError, random_secret
 from gateway.paging.store import MemoryTokenStore, TokenStore
 from gateway.paging.window import Slot, Walker, Window
@@ -139,7 +140,16 @@ class Loaders:
 
     async def page(self, provider: Provider, listing: Listing, ref: PageRef, size: int) -> Page:
         key = (provider.name, listing, ref, size)
-        return await self.upstream.pages.get(key, lambda: provider.fetch_page(listing, ref, size))
+        fetched = False
+
+        async def fetch() -> Page:
+            nonlocal fetched
+            fetched = True
+            return await provider.fetch_page(listing, ref, size)
+
+        page = await self.upstream.pages.get(key, fetch)
+        observe.cache_lookup("pages", provider.name, hit=not fetched)
+        return page
 
     async def connection(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
@@ -11,13 +12,18 @@ from strawberry.extensions import AddValidationRules, ParserCache, ValidationCac
 from gateway.schema.errors import ErrorPolicy
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
 from gateway.schema.query import Query
+from gateway.schema.telemetry import Telemetry
 
 #: Types reachable only through an interface must be named to the schema.
 CONCRETE_TYPES: list[type] = [HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask]
 
 
-def build_schema(introspection: bool = True) -> strawberry.Schema:
-    extensions: list[Any] = [ErrorPolicy, ParserCache, ValidationCache]
+def build_schema(
+    introspection: bool = True, extra_extensions: Sequence[Any] = ()
+) -> strawberry.Schema:
+    # Telemetry first: its exit runs last, after ErrorPolicy has shaped the errors.
+    extensions: list[Any] = [Telemetry, ErrorPolicy, ParserCache, ValidationCache]
+    extensions.extend(extra_extensions)
     if not introspection:
         extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(query=Query, types=CONCRETE_TYPES, extensions=extensions)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.types import Info as _Info
 
 from gateway.loaders import Loaders, Upstream
+from gateway.observability.hooks import current_request_id
 
 
 @dataclass
@@ -17,7 +17,8 @@ class Context:
 
     upstream: Upstream
     loaders: Loaders
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: The HTTP request's id (X-Request-Id) where one is bound, else a fresh one.
+    request_id: str = field(default_factory=current_request_id)
     request: Any = None
 
     @classmethod
