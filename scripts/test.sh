@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Apollo composition + gateway for the federation test, pinned by package-lock.json.
+if [ ! -d tests/federation/js/node_modules ]; then
+  (cd tests/federation/js && npm ci --no-audit --no-fund)
+fi
 echo "== ruff"
 .venv/bin/ruff check gateway tests benchmarks
 .venv/bin/ruff format --check gateway tests benchmarks

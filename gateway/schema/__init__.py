@@ -1,4 +1,8 @@
-"""The GraphQL schema: built once per app from the types of every provider module."""
+"""The GraphQL schema: built once per app from the types of every provider module.
+
+It is an Apollo Federation v2 subgraph: every concrete Node type in `CONCRETE_TYPES` is an
+entity keyed by `id` (see `federation.py`), so `_service { sdl }` and `_entities` answer.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
+import strawberry.federation
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 
 from gateway.schema.errors import ErrorPolicy
+from gateway.schema.federation import FEDERATION_VERSION, entities
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
 from gateway.schema.query import Query
 from gateway.schema.telemetry import Telemetry
@@ -26,7 +32,13 @@ def build_schema(
     extensions.extend(extra_extensions)
     if not introspection:
         extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(query=Query, types=CONCRETE_TYPES, extensions=extensions)
+    entities(CONCRETE_TYPES)
+    return strawberry.federation.Schema(
+        query=Query,
+        types=CONCRETE_TYPES,
+        extensions=extensions,
+        federation_version=FEDERATION_VERSION,
+    )
 
 
 def export_sdl() -> str:
