@@ -9,9 +9,10 @@ module's types become entities when they are passed to the schema, with no edit 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, Literal
 
 from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 from strawberry.types.base import StrawberryObjectDefinition
 
 from gateway.providers.base import ErrorCode, GatewayError
@@ -20,8 +21,8 @@ from gateway.schema.ids import parse_global_id
 from gateway.schema.interfaces import Node
 
 #: Apollo's federation spec version the subgraph SDL links (`@link(url: …/v2.x)`).
-FEDERATION_VERSION = "2.7"
-ENTITY_KEY = "id"
+FEDERATION_VERSION: Final[Literal["2.7"]] = "2.7"
+ENTITY_KEY = FieldSet("id")
 
 
 def _definition(cls: type) -> StrawberryObjectDefinition:
