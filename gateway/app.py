@@ -56,6 +56,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET carrying only a persisted-query hash is an operation, not a browser.
+        if "extensions" in request.query_params:
+            return False
+        return super().should_render_graphql_ide(request)
+
     async def execute_single(  # type: ignore[override]
         self, *, request_data: GraphQLRequestData, context: Context, **kwargs: Any
     ) -> ExecutionResult:

@@ -31,7 +31,7 @@ def build_schema(
     extensions: list[Any] = [Telemetry, ErrorPolicy, ParserCache, ValidationCache]
     extensions.extend(extra_extensions)
     if not introspection:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     entities(CONCRETE_TYPES)
     return strawberry.federation.Schema(
         query=Query,
