@@ -12,11 +12,12 @@ from typing import Any
 import strawberry
 import strawberry.federation
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, ValidationCache
 
 from gateway.schema.errors import ErrorPolicy
 from gateway.schema.federation import FEDERATION_VERSION, entities
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
+from gateway.schema.parsing import ReportingParserCache
 from gateway.schema.query import Query
 from gateway.schema.telemetry import Telemetry
 
@@ -28,7 +29,7 @@ def build_schema(
     introspection: bool = True, extra_extensions: Sequence[Any] = ()
 ) -> strawberry.Schema:
     # Telemetry first: its exit runs last, after ErrorPolicy has shaped the errors.
-    extensions: list[Any] = [Telemetry, ErrorPolicy, ParserCache, ValidationCache]
+    extensions: list[Any] = [Telemetry, ErrorPolicy, ReportingParserCache, ValidationCache]
     extensions.extend(extra_extensions)
     if not introspection:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
