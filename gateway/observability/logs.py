@@ -23,6 +23,7 @@ class RequestIdFilter(logging.Filter):
     """Stamps each record with the bound request's id ("-" outside requests)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        record.__dict__.pop("color_message", None)  # uvicorn's ANSI copy of the message
         if not hasattr(record, "request_id"):
             record.request_id = hooks.current().request_id
         return True
@@ -50,3 +51,9 @@ def configure_logging(config: ObservabilityConfig, stream: TextIO | None = None)
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(config.log_level)
+    # uvicorn may have installed its own handlers (an embedded server did): ours format all.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        for old in list(logger.handlers):
+            logger.removeHandler(old)
+        logger.propagate = True
