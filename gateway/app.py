@@ -1,4 +1,5 @@
-"""The Starlette app: /graphql (HTTP and WebSocket, GraphiQL when enabled), /healthz, /readyz.
+"""The Starlette app: /graphql (HTTP, WebSocket, GraphiQL when enabled), /healthz, /readyz,
+/metrics.
 
 Provider clients open in the app's lifespan and close with it, so a process never leaks
 connections to three clouds.
@@ -13,13 +14,16 @@ from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import orjson
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types import ExecutionResult
 
@@ -28,8 +32,15 @@ from gateway.config import Settings
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
 from gateway.live.hub import Hub
 from gateway.loaders import Upstream
+from gateway.observability import hooks
+from gateway.observability.metrics import Metrics
+from gateway.observability.middleware import ObservabilityMiddleware
+from gateway.observability.tracing import Tracing
+from gateway.persisted import PersistedQueries, refusal
+from gateway.providers.base import GatewayError
 from gateway.schema import build_schema
 from gateway.schema.context import Context
+from gateway.schema.telemetry import STATS_EXTENSION, STATS_HEADER
 
 log = logging.getLogger("gateway")
 
@@ -50,9 +61,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     websocket_adapter_class = _TextFrames
 
-    def __init__(self, upstream: Upstream, settings: Settings) -> None:
+    def __init__(
+        self, upstream: Upstream, settings: Settings, tracing: Tracing | None = None
+    ) -> None:
+        extra = [tracing.schema_extension()] if tracing is not None else []
         super().__init__(
-            build_schema(introspection=settings.graphql.introspection),
+            build_schema(introspection=settings.graphql.introspection, extra_extensions=extra),
             graphql_ide="graphiql" if settings.graphql.playground else None,
         )
         self.upstream = upstream
@@ -62,6 +76,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         cfg = settings.cache
         self.responses = ResponseCache(cfg.responses_max_entries, cfg.responses_max_bytes)
         self._max_response_ttl = cfg.settled_ttl_seconds
+        self.persisted = PersistedQueries(settings.graphql)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         context = Context.for_request(self.upstream, request)
@@ -72,18 +87,33 @@ class GatewayGraphQL(GraphQL[Context, None]):
         """Our own offline GraphiQL page instead of Strawberry's CDN-loaded one."""
         return graphiql_page(self.settings)
 
-    async def execute_single(
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET carrying only a persisted-query hash is an operation, not a browser.
+        if "extensions" in request.query_params:
+            return False
+        return super().should_render_graphql_ide(request)
+
+    async def execute_single(  # type: ignore[override]
         self,
+        *,
         request: Any,
         request_adapter: Any,
-        sub_response: Any,
+        request_data: GraphQLRequestData,
         context: Context,
-        root_value: Any,
-        request_data: Any,
+        **kwargs: Any,
     ) -> ExecutionResult:
-        """Serve a kept answer while every upstream result it was built from is still fresh."""
+        """Persisted queries first; then a kept answer while every upstream result it was built
+        from is still fresh; else Strawberry executes (and a clean answer is kept)."""
+        try:
+            request_data = await self.persisted.apply(request_data)
+        except GatewayError as exc:
+            hooks.operation(request_data.operation_name, "error", [exc.code.value], None)
+            return refusal(exc, context.request_id)
         key = None
-        if request_adapter.method in ("GET", "POST"):
+        if request_adapter.method in ("GET", "POST") and not _wants_stats(request, request_data):
             key = response_key(
                 request_data.query,
                 request_data.operation_name,
@@ -95,26 +125,46 @@ class GatewayGraphQL(GraphQL[Context, None]):
             if kept is not None:
                 return kept
         result: ExecutionResult = await super().execute_single(
-            request, request_adapter, sub_response, context, root_value, request_data
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            **kwargs,
         )
         if key is not None and not result.errors and result.data is not None:
             expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
             self.responses.put(key, result, expires, len(orjson.dumps(result.data)))
         return result
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+
+def _wants_stats(request: Any, request_data: GraphQLRequestData) -> bool:
+    """A client measuring what a query costs upstream must not be answered from kept answers."""
+    if (request_data.extensions or {}).get(STATS_EXTENSION) is True:
+        return True
+    headers = getattr(request, "headers", None) or {}
+    return bool(headers.get(STATS_HEADER))
 
 
-def create_app(settings: Settings, upstream: Upstream | None = None) -> Starlette:
-    """The gateway for `settings`; tests may pass a prebuilt `upstream`."""
+def create_app(
+    settings: Settings,
+    upstream: Upstream | None = None,
+    *,
+    tracer_provider: TracerProvider | None = None,
+) -> Starlette:
+    """The gateway for `settings`; tests may pass a prebuilt `upstream` or a tracer provider."""
     if settings.auth.mode == "none":
         log.warning(
             'AUTH IS OFF ([auth] mode = "none"): anyone who reaches this port reads every '
             "configured source. Use it for demos and local work only."
         )
     up = upstream or Upstream.from_settings(settings)
-    graphql = GatewayGraphQL(up, settings)
+    obs = settings.observability
+    tracing = Tracing.from_config(obs, tracer_provider)
+    metrics = Metrics()
+    hooks.install_default(
+        hooks.Observation(request_id="-", sinks=[metrics], tracer=tracing and tracing.tracer)
+    )
+    graphql = GatewayGraphQL(up, settings, tracing)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -125,6 +175,9 @@ def create_app(settings: Settings, upstream: Upstream | None = None) -> Starlett
         }
         return JSONResponse({"status": "ready", "sources": sources})
 
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(metrics.render(), media_type=metrics.content_type)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
@@ -132,6 +185,8 @@ def create_app(settings: Settings, upstream: Upstream | None = None) -> Starlett
         finally:
             await graphql.hub.aclose()
             await up.aclose()
+            if tracing is not None:
+                tracing.shutdown()
 
     routes: list[Any] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -139,12 +194,19 @@ def create_app(settings: Settings, upstream: Upstream | None = None) -> Starlett
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
+    if obs.metrics:
+        routes.append(Route("/metrics", metrics_endpoint))
     if settings.graphql.playground:
         vendor = StaticFiles(directory=assets_dir(settings), check_dir=False)
         routes.append(Mount(VENDOR_ROUTE, vendor, name="graphiql-vendor"))
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(ObservabilityMiddleware, metrics=metrics, tracing=tracing)],
+    )
     app.state.upstream = up
     app.state.graphql = graphql
     app.state.settings = settings
     app.state.hub = graphql.hub
+    app.state.metrics = metrics
     return app

@@ -72,6 +72,7 @@ def _demo_settings(emulator_url: str, domain_id: str | None = None) -> dict[str,
         ],
         "graphql": {"playground": True, "introspection": True},
         "auth": {"mode": "none"},
+        "observability": {"log_format": "text"},
     }
 
 
@@ -90,6 +91,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from gateway.app import create_app
     from gateway.config import ConfigError, load_settings
+    from gateway.observability.logs import configure_logging
 
     emulator_server = None
     try:
@@ -102,10 +104,13 @@ def serve(args: argparse.Namespace) -> int:
             settings = load_settings(args.config, **_demo_settings(emulator_server.url))
         else:
             settings = load_settings(args.config)
+        configure_logging(settings.observability)
+        app = create_app(settings)
     except ConfigError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
+        if emulator_server is not None:
+            emulator_server.stop()
         return 2
-    app = create_app(settings)
     url = f"http://{args.host}:{args.port}/graphql"
     print(f"runs gateway: GraphiQL at {url}", flush=True)
     if emulator_server is not None:
@@ -114,7 +119,15 @@ def serve(args: argparse.Namespace) -> int:
         print("  try this query:\n")
         print(EXAMPLE_QUERY.format(source=DEMO_SOURCE, batch=batch), flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        # Our handler formats uvicorn's lines too; the gateway logs each request itself.
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            log_level=settings.observability.log_level.lower(),
+            access_log=False,
+        )
     finally:
         if emulator_server is not None:
             emulator_server.stop()

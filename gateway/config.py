@@ -53,10 +53,26 @@ class AuthConfig(_Section):
 
 
 class GraphQLConfig(_Section):
+    """The GraphQL endpoint; `persisted_queries` speaks Apollo's APQ protocol.
+
+    `auto` registers any operation sent with its sha256 (clients then send only the hash);
+    `allowlist` runs only the operations of `persisted_query_manifest` (an Apollo persisted
+    query manifest, or a JSON object of hash → query); `off` ignores the hashes.
+    """
+
     playground: bool = False
     introspection: bool = False
     #: Where `gateway assets --dest` put GraphiQL's files (default: inside the package).
     assets_dir: str | None = None
+    persisted_queries: Literal["off", "auto", "allowlist"] = "auto"
+    persisted_query_manifest: Path | None = None
+    persisted_query_cache_size: int = Field(default=10_000, ge=1)
+
+    @model_validator(mode="after")
+    def _allowlist_needs_manifest(self) -> GraphQLConfig:
+        if self.persisted_queries == "allowlist" and self.persisted_query_manifest is None:
+            raise ValueError('persisted_queries = "allowlist" needs persisted_query_manifest')
+        return self
 
 
 class CursorConfig(_Section):
@@ -110,6 +126,18 @@ class SubscriptionsConfig(_Section):
     max_interval_seconds: float = Field(default=60.0, gt=0)
 
 
+class ObservabilityConfig(_Section):
+    """Logs, metrics and traces. Traces are exported only when `otlp_endpoint` is set."""
+
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics: bool = Field(default=True, description="serve Prometheus metrics at /metrics")
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces"
+    )
+    service_name: str = "runs-gateway"
+
+
 class Settings(BaseSettings):
     """The whole configuration; unknown keys anywhere are an error that names them."""
 
@@ -124,6 +152,7 @@ class Settings(BaseSettings):
     cache: CacheConfig = CacheConfig()
     limits: LimitsConfig = LimitsConfig()
     subscriptions: SubscriptionsConfig = SubscriptionsConfig()
+    observability: ObservabilityConfig = ObservabilityConfig()
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Settings:

@@ -23,6 +23,7 @@ from gateway.cache.policy import Settled, TtlPolicy, judge
 from gateway.cache.redis_backend import RedisBackend, connect
 from gateway.cache.upstream import UpstreamCache, cache_key
 from gateway.config import Settings
+from gateway.observability import hooks as observe
 from gateway.paging.cursor import CursorCodec, CursorError, random_secret
 from gateway.paging.redis_store import RedisTokenStore
 from gateway.paging.store import MemoryTokenStore, TokenStore
@@ -216,14 +217,22 @@ class Loaders:
             return found
         up = self.upstream
         policy = up.policy
+        fetched = False
+
+        async def fetch() -> Page:
+            nonlocal fetched
+            fetched = True
+            return await provider.fetch_page(listing, ref, size)
+
         page: Page = await up.cache.get(
             up.key(provider.name, listing.operation, listing.parent, listing.params, ref, size),
-            lambda: provider.fetch_page(listing, ref, size),
+            fetch,
             lambda p: policy.page(judge(settled, p)),
             fresh=self.fresh,
             seen=self._seen,
         )
         self._pages[memo] = page
+        observe.cache_lookup("pages", provider.name, hit=not fetched)
         return page
 
     async def connection(

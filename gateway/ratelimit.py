@@ -12,6 +12,8 @@ import asyncio
 import time
 from typing import Protocol
 
+from gateway.observability import hooks as observe
+
 
 class RateLimiter(Protocol):
     """Waits until one call under `key` fits `rate` calls/s; returns the seconds waited."""
@@ -52,5 +54,6 @@ class MemoryRateLimiter:
             bucket = self._buckets[key] = _Bucket(rate, capacity)
         delay = bucket.reserve()
         if delay > 0:
+            observe.rate_limit_wait(key, delay)
             await asyncio.sleep(delay)
         return delay

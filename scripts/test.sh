@@ -3,23 +3,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The Redis tests start a real redis-server on loopback (Debian package), never a fake.
-if ! command -v redis-server >/dev/null 2>&1; then
+
+# Real peers the tests start on loopback: redis-server for the Redis backends, Debian's chromium
+# for the GraphiQL browser test (never a downloaded browser build).
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "== installing ${missing[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# Apollo composition + gateway for the federation test, pinned by package-lock.json.
+if [ ! -d tests/federation/js/node_modules ]; then
+  (cd tests/federation/js && npm ci --no-audit --no-fund)
+fi
+
 echo "== ruff"
 .venv/bin/ruff check gateway tests benchmarks
 .venv/bin/ruff format --check gateway tests benchmarks
 echo "== mypy --strict gateway"
 .venv/bin/mypy --strict gateway
-# The browser test drives Debian's chromium (never a downloaded browser build).
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing chromium (apt-get)"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-fi
 echo "== pytest"
 .venv/bin/pytest -q -p no:cacheprovider "$@"

@@ -32,6 +32,7 @@ from botocore.exceptions import (
 )
 
 from gateway.config import LimitsConfig, SourceConfig
+from gateway.observability import hooks as observe
 from gateway.providers.base import (
     ErrorCode,
     GatewayError,
@@ -231,15 +232,19 @@ class AwsWire:
         *,
         paging: bool = False,
     ) -> T:
-        """Run one upstream call under the account's rate, its cap and the per-call deadline."""
+        """Run one upstream call under the account's cap and the per-call deadline.
+
+        Observed (counted, timed, traced) once it holds the cap, so latency excludes queueing.
+        """
         client = await self.client()
         await self._pace(operation)
-        try:
-            async with self._gate:
+        kind = _kind(self.service)
+        async with self._gate, observe.upstream_call(self.config.name, kind.value, operation):
+            try:
                 async with asyncio.timeout(self._limits.upstream_timeout_seconds * 3):
                     return await invoke(client)
-        except (ClientError, BotoCoreError, OSError, TimeoutError) as exc:
-            raise map_error(exc, self.config.name, _kind(self.service), paging=paging) from None
+            except (ClientError, BotoCoreError, OSError, TimeoutError) as exc:
+                raise map_error(exc, self.config.name, kind, paging=paging) from None
 
     async def _pace(self, operation: str) -> None:
         """Wait for the account's token for `operation` when `[limits] upstream_rates` sets one."""

@@ -1,18 +1,27 @@
-"""The GraphQL schema: built once per app from the types of every provider module."""
+"""The GraphQL schema: built once per app from the types of every provider module.
+
+It is an Apollo Federation v2 subgraph: every concrete Node type in `CONCRETE_TYPES` is an
+entity keyed by `id` (see `federation.py`), so `_service { sdl }` and `_entities` answer.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import strawberry
+import strawberry.federation
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, ValidationCache
 
 from gateway.schema.datazone import DataZoneJob, DataZoneJobRun
 from gateway.schema.errors import ErrorPolicy
+from gateway.schema.federation import FEDERATION_VERSION, entities
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
+from gateway.schema.parsing import ReportingParserCache
 from gateway.schema.query import Query
 from gateway.schema.subscription import Subscription
+from gateway.schema.telemetry import Telemetry
 from gateway.schema.tencent import TencentRun, TencentRunCall, TencentRunGroup
 
 #: Types reachable only through an interface must be named to the schema.
@@ -28,12 +37,21 @@ CONCRETE_TYPES: list[type] = [
 ]
 
 
-def build_schema(introspection: bool = True) -> strawberry.Schema:
-    extensions: list[Any] = [ErrorPolicy, ParserCache, ValidationCache]
+def build_schema(
+    introspection: bool = True, extra_extensions: Sequence[Any] = ()
+) -> strawberry.Schema:
+    # Telemetry first: its exit runs last, after ErrorPolicy has shaped the errors.
+    extensions: list[Any] = [Telemetry, ErrorPolicy, ReportingParserCache, ValidationCache]
+    extensions.extend(extra_extensions)
     if not introspection:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
-        query=Query, subscription=Subscription, types=CONCRETE_TYPES, extensions=extensions
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    entities(CONCRETE_TYPES)
+    return strawberry.federation.Schema(
+        query=Query,
+        subscription=Subscription,
+        types=CONCRETE_TYPES,
+        extensions=extensions,
+        federation_version=FEDERATION_VERSION,
     )
 
 

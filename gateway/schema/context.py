@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +10,7 @@ from strawberry.types import Info as _Info
 from gateway.cache.policy import wants_fresh
 from gateway.live.hub import Hub
 from gateway.loaders import Loaders, Upstream
+from gateway.observability.hooks import current_request_id
 
 
 @dataclass
@@ -19,7 +19,8 @@ class Context:
 
     upstream: Upstream
     loaders: Loaders
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: The HTTP request's id (X-Request-Id) where one is bound, else a fresh one.
+    request_id: str = field(default_factory=current_request_id)
     request: Any = None
     #: The app's subscription hub (one poller per watched object); None outside the app.
     hub: Hub | None = None

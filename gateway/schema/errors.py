@@ -2,7 +2,8 @@
 
 Typed errors (`GatewayError`) keep their message and extensions. Parse and validation errors are
 the client's (`BAD_USER_INPUT`). Everything else is logged with its stack trace under the
-request id and reaches the client only as a generic INTERNAL error carrying that id.
+request id and reaches the client only as a generic INTERNAL error. Every error carries the
+request's id (`requestId`, also the `X-Request-Id` header and each log line's `request_id`).
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ log = logging.getLogger("gateway.errors")
 
 
 def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
+    """The client's view of `error`: a code from the table and the request's id, always."""
     original = error.original_error
     if isinstance(original, GatewayError):
+        error.extensions = {**(error.extensions or {}), "requestId": request_id}
         return error
     if original is None:
         extensions = dict(error.extensions or {})
         extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
+        extensions["requestId"] = request_id
         return GraphQLError(
             error.message,
             nodes=error.nodes,

@@ -1,0 +1,113 @@
+"""Prometheus metrics: requests, GraphQL errors, upstream calls, caches, rate limits, breakers.
+
+One `Metrics` per app with its own registry, so two apps in one process (tests) never share
+counters; `/metrics` renders it in the text exposition format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+
+#: Upstream APIs answer in milliseconds to seconds; the last buckets catch hangs up to the deadline.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+BREAKER_STATES = ("closed", "open", "half_open")
+
+
+class Metrics:
+    """The gateway's Prometheus metrics; also a `hooks.Sink`."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "gateway_graphql_requests",
+            "GraphQL operations by operation name and outcome (success, partial, error).",
+            ["operation", "outcome"],
+            registry=r,
+        )
+        self.request_seconds = Histogram(
+            "gateway_graphql_request_seconds",
+            "Time to answer a GraphQL operation.",
+            ["operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.errors = Counter(
+            "gateway_graphql_errors", "GraphQL errors by extensions.code.", ["code"], registry=r
+        )
+        self.upstream_calls = Counter(
+            "gateway_upstream_calls",
+            "Upstream API calls by source, operation and outcome (ok or the error code).",
+            ["source", "provider", "operation", "outcome"],
+            registry=r,
+        )
+        self.upstream_seconds = Histogram(
+            "gateway_upstream_call_seconds",
+            "Upstream call latency, retries included.",
+            ["source", "operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.cache = Counter(
+            "gateway_cache_lookups",
+            "Cache lookups by cache, source and result (hit or miss).",
+            ["cache", "source", "result"],
+            registry=r,
+        )
+        self.rate_limit_waits = Counter(
+            "gateway_rate_limit_waits",
+            "Upstream calls that waited for their rate-limit bucket.",
+            ["key"],
+            registry=r,
+        )
+        self.rate_limit_wait_seconds = Counter(
+            "gateway_rate_limit_wait_seconds",
+            "Total time upstream calls waited for their rate-limit bucket.",
+            ["key"],
+            registry=r,
+        )
+        self.breaker = Gauge(
+            "gateway_breaker_state",
+            "1 for each source's current circuit-breaker state, 0 for the others.",
+            ["source", "state"],
+            registry=r,
+        )
+
+    # -- requests (called by the schema's telemetry extension and the HTTP layer) ---------------
+
+    def operation(
+        self, name: str | None, outcome: str, codes: Sequence[str], seconds: float | None
+    ) -> None:
+        label = name or "anonymous"
+        self.requests.labels(label, outcome).inc()
+        if seconds is not None:
+            self.request_seconds.labels(label).observe(seconds)
+        for code in codes:
+            self.errors.labels(code).inc()
+
+    # -- hooks.Sink -------------------------------------------------------------------------------
+
+    def upstream_call(
+        self, source: str, provider: str, operation: str, outcome: str, seconds: float
+    ) -> None:
+        self.upstream_calls.labels(source, provider, operation, outcome).inc()
+        self.upstream_seconds.labels(source, operation).observe(seconds)
+
+    def cache_lookup(self, cache: str, source: str, hit: bool) -> None:
+        self.cache.labels(cache, source, "hit" if hit else "miss").inc()
+
+    def rate_limit_wait(self, key: str, seconds: float) -> None:
+        self.rate_limit_waits.labels(key).inc()
+        self.rate_limit_wait_seconds.labels(key).inc(seconds)
+
+    def breaker_state(self, source: str, state: str) -> None:
+        for known in {*BREAKER_STATES, state}:
+            self.breaker.labels(source, known).set(1.0 if known == state else 0.0)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
