@@ -8,6 +8,7 @@ deduplicate and batch, and the connection windows that turn Relay arguments into
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Hashable
@@ -31,6 +32,7 @@ from gateway.providers.base import (
     bad_input,
 )
 from gateway.providers.healthomics import HealthOmicsProvider
+from gateway.providers.resilience import Guards
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
@@ -47,9 +49,14 @@ class Upstream:
         settings: Settings,
         providers: dict[str, Any],
         store: TokenStore | None = None,
+        guards: Guards | None = None,
     ) -> None:
         self.settings = settings
         self.providers = providers
+        self.guards = guards or Guards(settings.limits)
+        #: Sources this view may reach; None = all (see `scoped`).
+        self.granted: frozenset[str] | None = None
+        self.root: Upstream = self
         keys = settings.cursors.keys
         if not keys:
             log.warning(
@@ -67,22 +74,45 @@ class Upstream:
     def from_settings(cls, settings: Settings) -> Upstream:
         gates: dict[str, asyncio.Semaphore] = {}
         providers: dict[str, Any] = {}
+        guards = Guards(settings.limits)
         for source in settings.sources:
             gate = gates.setdefault(
                 source.account_key, asyncio.Semaphore(settings.limits.concurrency_per_account)
             )
+            guard = guards.for_source(source)
             if source.provider is ProviderKind.HEALTHOMICS:
-                providers[source.name] = HealthOmicsProvider(source, settings.limits, gate)
+                providers[source.name] = HealthOmicsProvider(source, settings.limits, gate, guard)
             else:
                 log.warning(
                     "source %s: provider %s is not served yet; skipped",
                     source.name,
                     source.provider.value,
                 )
-        return cls(settings, providers)
+        return cls(settings, providers, guards=guards)
+
+    def scoped(self, granted: frozenset[str] | None) -> Upstream:
+        """This upstream as one client sees it: only `granted` sources (None = all).
+
+        Every schema path reaches a provider through `provider()` (or `providers`), so the
+        check lives here once: root fields, node/nodes, cursors and federation entities alike.
+        """
+        if granted is None:
+            return self.root
+        view = copy.copy(self.root)
+        view.granted = frozenset(granted)
+        view.providers = {n: p for n, p in self.providers.items() if n in view.granted}
+        return view
+
+    def authorize(self, name: str) -> None:
+        """FORBIDDEN for a source this client was not granted, whether or not it exists."""
+        if self.granted is not None and name not in self.granted:
+            raise GatewayError(
+                "this client may not read that source", ErrorCode.FORBIDDEN, source=name
+            )
 
     def provider(self, name: str) -> Any:
         """The provider of a configured source; an unknown name is the client's mistake."""
+        self.authorize(name)
         found = self.providers.get(name)
         if found is None:
             raise bad_input(f"unknown source {name!r}")

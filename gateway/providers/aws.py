@@ -37,6 +37,7 @@ from gateway.providers.base import (
     UpstreamError,
     bad_input,
 )
+from gateway.providers.resilience import SourceGuard
 
 T = TypeVar("T")
 
@@ -149,11 +150,13 @@ class AwsWire:
         gate: asyncio.Semaphore,
         *,
         session: AioSession | None = None,
+        guard: SourceGuard | None = None,
     ) -> None:
         self.config = config
         self.service = service
         self._limits = limits
         self._gate = gate
+        self.guard = guard or SourceGuard(config, limits)
         self._session = session or AioSession(profile=config.profile)
         self._stack = AsyncExitStack()
         self._client: Any = None
@@ -177,7 +180,7 @@ class AwsWire:
         )
         if self.config.role_arn:
             await self._assume_role()
-        return await self._stack.enter_async_context(
+        client = await self._stack.enter_async_context(
             self._session.create_client(
                 self.service,
                 region_name=self.config.region,
@@ -185,6 +188,13 @@ class AwsWire:
                 config=cfg,
             )
         )
+        # before-send fires once per HTTP attempt, botocore's retries included: the rate
+        # limit counts what actually reaches upstream.
+        client.meta.events.register("before-send", self._before_send)
+        return client
+
+    async def _before_send(self, event_name: str, **kwargs: Any) -> None:
+        await self.guard.throttle(event_name.rsplit(".", 1)[-1])
 
     async def _assume_role(self) -> None:
         """Multi-account setups: this source reads with its own role, refreshed before expiry."""
@@ -205,14 +215,19 @@ class AwsWire:
         *,
         paging: bool = False,
     ) -> T:
-        """Run one upstream call under the account's cap and the per-call deadline."""
-        client = await self.client()
-        try:
-            async with self._gate:
-                async with asyncio.timeout(self._limits.upstream_timeout_seconds * 3):
-                    return await invoke(client)
-        except (ClientError, BotoCoreError, OSError, TimeoutError) as exc:
-            raise map_error(exc, self.config.name, _kind(self.service), paging=paging) from None
+        """Run one upstream call under the account's cap, the per-call timeout, the query's
+        deadline and the source's breaker (see `SourceGuard`)."""
+
+        async def attempt() -> T:
+            client = await self.client()
+            try:
+                async with self._gate:
+                    async with asyncio.timeout(self._limits.upstream_timeout_seconds * 3):
+                        return await invoke(client)
+            except (ClientError, BotoCoreError, OSError, TimeoutError) as exc:
+                raise map_error(exc, self.config.name, _kind(self.service), paging=paging) from None
+
+        return await self.guard.call(operation, attempt)
 
     async def aclose(self) -> None:
         await self._stack.aclose()

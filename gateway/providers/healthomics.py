@@ -16,6 +16,7 @@ from gateway.providers.base import (
     Record,
     bad_input,
 )
+from gateway.providers.resilience import SourceGuard
 
 SERVICE = "omics"
 
@@ -46,10 +47,16 @@ class HealthOmicsProvider:
 
     kind = ProviderKind.HEALTHOMICS
 
-    def __init__(self, config: SourceConfig, limits: LimitsConfig, gate: asyncio.Semaphore):
+    def __init__(
+        self,
+        config: SourceConfig,
+        limits: LimitsConfig,
+        gate: asyncio.Semaphore,
+        guard: SourceGuard | None = None,
+    ):
         self.name = config.name
         self.config = config
-        self.wire = AwsWire(config, limits, SERVICE, gate)
+        self.wire = AwsWire(config, limits, SERVICE, gate, guard=guard)
 
     # -- listings -----------------------------------------------------------------------------
 

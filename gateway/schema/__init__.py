@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry.extensions import AddValidationRules, ParserCache, ValidationCac
 
 from gateway.schema.errors import ErrorPolicy
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
+from gateway.schema.limits import QueryGuard
 from gateway.schema.query import Query
 
 #: Types reachable only through an interface must be named to the schema.
@@ -17,9 +19,10 @@ CONCRETE_TYPES: list[type] = [HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask]
 
 
 def build_schema(introspection: bool = True) -> strawberry.Schema:
-    extensions: list[Any] = [ErrorPolicy, ParserCache, ValidationCache]
+    extensions: list[Any] = [ErrorPolicy, QueryGuard, ParserCache, ValidationCache]
     if not introspection:
-        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        # A factory, not an instance: instances are deprecated since Strawberry 0.341.
+        extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(query=Query, types=CONCRETE_TYPES, extensions=extensions)
 
 

@@ -8,6 +8,7 @@ request id and reaches the client only as a generic INTERNAL error carrying that
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -17,16 +18,23 @@ from gateway.providers.base import ErrorCode, GatewayError
 
 log = logging.getLogger("gateway.errors")
 
+#: graphql-core's hints (" Did you mean 'x' or 'y'?") tell a stranger the schema's names.
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+_TOKEN_LIMIT = re.compile(r"Document contains more than \d+ tokens")
 
-def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
+
+def shape_error(error: GraphQLError, request_id: str, suggestions: bool = True) -> GraphQLError:
     original = error.original_error
     if isinstance(original, GatewayError):
         return error
     if original is None:
         extensions = dict(error.extensions or {})
+        if _TOKEN_LIMIT.search(error.message):  # graphql-core's token cap is a syntax error
+            extensions.setdefault("code", ErrorCode.QUERY_TOO_COSTLY.value)
         extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
+        message = error.message if suggestions else _SUGGESTION.sub("", error.message)
         return GraphQLError(
-            error.message,
+            message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
@@ -57,4 +65,6 @@ class ErrorPolicy(SchemaExtension):
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", "-")
-        result.errors = [shape_error(e, request_id) for e in result.errors]
+        settings = getattr(getattr(context, "upstream", None), "settings", None)
+        suggestions = settings.graphql.suggestions if settings is not None else True
+        result.errors = [shape_error(e, request_id, suggestions) for e in result.errors]
