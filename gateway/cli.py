@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import urllib.request
@@ -91,7 +92,14 @@ def serve(args: argparse.Namespace) -> int:
         print("  try this query:\n")
         print(EXAMPLE_QUERY.format(source=DEMO_SOURCE, batch=batch), flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            # On SIGTERM, in-flight queries get this long to finish before connections close.
+            timeout_graceful_shutdown=int(math.ceil(settings.limits.shutdown_grace_seconds)),
+        )
     finally:
         if emulator_server is not None:
             emulator_server.stop()
@@ -109,6 +117,19 @@ def emulator(args: argparse.Namespace) -> int:
     from gateway.emulator.server import serve as serve_emulator
 
     serve_emulator(args.host, args.port, args.seed, args.scale, not args.no_quotas)
+    return 0
+
+
+def hash_key(args: argparse.Namespace) -> int:
+    from gateway.auth import new_api_key
+
+    key, digest = new_api_key()
+    print(f"key (give it to the client; it is not stored): {key}")
+    print("config entry:\n")
+    print("[[auth.api_keys]]")
+    print(f'name = "{args.name}"')
+    print(f'sha256 = "{digest}"')
+    print('sources = []  # the source names this key may read, or ["*"]')
     return 0
 
 
@@ -131,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", choices=["small", "demo", "large"], default="demo")
     p.add_argument("--no-quotas", action="store_true", help="lift Tencent's 20/s quota")
     p.set_defaults(func=emulator)
+
+    p = sub.add_parser("hash-key", help="make a new API key and the hash for [auth] api_keys")
+    p.add_argument("--name", default="client", help="the key's name in config and audit logs")
+    p.set_defaults(func=hash_key)
 
     p = sub.add_parser("export-schema", help="print the schema (SDL)")
     p.set_defaults(func=export_schema)

@@ -79,8 +79,9 @@ class _Sum:
         )
 
     def times(self, n: int) -> _Sum:
-        # Aliases multiply too: one aliased field under a connection of 100 is 100 selections.
-        return _Sum(self.depth, self.aliases * n, self.nodes * n, self.calls * n)
+        # Aliases are counted in the (fragment-expanded) document, like Strawberry's limiter:
+        # what they multiply upstream shows in nodes and calls.
+        return _Sum(self.depth, self.aliases, self.nodes * n, self.calls * n)
 
 
 _ZERO = _Sum()
