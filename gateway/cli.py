@@ -98,7 +98,7 @@ def serve(args: argparse.Namespace) -> int:
             port=args.port,
             log_level="info",
             # On SIGTERM, in-flight queries get this long to finish before connections close.
-            timeout_graceful_shutdown=int(math.ceil(settings.limits.shutdown_grace_seconds)),
+            timeout_graceful_shutdown=math.ceil(settings.limits.shutdown_grace_seconds),
         )
     finally:
         if emulator_server is not None:

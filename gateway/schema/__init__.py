@@ -7,11 +7,11 @@ from typing import Any
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules
 
 from gateway.schema.errors import ErrorPolicy
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
-from gateway.schema.limits import QueryGuard
+from gateway.schema.limits import GuardedParserCache, GuardedValidationCache, QueryGuard
 from gateway.schema.query import Query
 
 #: Types reachable only through an interface must be named to the schema.
@@ -19,7 +19,12 @@ CONCRETE_TYPES: list[type] = [HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask]
 
 
 def build_schema(introspection: bool = True) -> strawberry.Schema:
-    extensions: list[Any] = [ErrorPolicy, QueryGuard, ParserCache, ValidationCache]
+    extensions: list[Any] = [
+        ErrorPolicy,
+        QueryGuard,
+        GuardedParserCache,
+        GuardedValidationCache,
+    ]
     if not introspection:
         # A factory, not an instance: instances are deprecated since Strawberry 0.341.
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))

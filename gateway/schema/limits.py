@@ -16,7 +16,7 @@ from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 
 from gateway.config import Settings
 from gateway.providers.base import ErrorCode
@@ -122,3 +122,27 @@ class QueryGuard(SchemaExtension):
                 "retryAfterSeconds": round(wait, 3),
             },
         )
+
+
+class GuardedValidationCache(ValidationCache):
+    """Strawberry's validation cache, skipped for a document the guard already refused."""
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors:
+            yield
+            return
+        yield from super().on_validate()
+
+
+class GuardedParserCache(ParserCache):
+    """Strawberry's parser cache, except that a document that fails to parse is left to
+    Strawberry's own parse step, which turns the error into a result the error policy and the
+    audit see (raised from this hook it would bypass both)."""
+
+    def on_parse(self) -> Iterator[None]:
+        ec = self.execution_context
+        try:
+            ec.graphql_document = self.cached_parse_document(ec.query, **ec.parse_options)
+        except GraphQLError:
+            ec.graphql_document = None
+        yield
