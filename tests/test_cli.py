@@ -82,9 +82,11 @@ def test_full_config_loads(tmp_path: Path) -> None:
 
 def test_unknown_keys_are_named(tmp_path: Path) -> None:
     path = tmp_path / "gateway.toml"
-    path.write_text(FULL.replace('mode = "none"', 'mode = "none"\ncolour = "blue"').replace(
-        'region = "eu-west-1"', 'region = "eu-west-1"\nregoin = "x"'
-    ))
+    path.write_text(
+        FULL.replace('mode = "none"', 'mode = "none"\ncolour = "blue"').replace(
+            'region = "eu-west-1"', 'region = "eu-west-1"\nregoin = "x"'
+        )
+    )
     with pytest.raises(ConfigError) as err:
         load_settings(path)
     assert "auth.colour" in str(err.value)

@@ -171,7 +171,8 @@ class AwsWire:
 
     async def _open(self) -> Any:
         cfg = Config(
-            retries={"mode": "standard", "max_attempts": 3},
+            # total_max_attempts counts the first try (max_attempts would mean 3 retries: 4 calls).
+            retries={"mode": "standard", "total_max_attempts": 3},
             connect_timeout=min(5.0, self._limits.upstream_timeout_seconds),
             read_timeout=self._limits.upstream_timeout_seconds,
             max_pool_connections=max(10, self._limits.concurrency_per_account),

@@ -119,7 +119,9 @@ class Secured:
     upstreams: Upstreams
     bodies: list[str] = field(default_factory=list)
 
-    async def post(self, query: str, *, headers: dict[str, str] | None = None, **variables: Any) -> httpx.Response:
+    async def post(
+        self, query: str, *, headers: dict[str, str] | None = None, **variables: Any
+    ) -> httpx.Response:
         resp = await self.client.post(
             "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
         )
@@ -152,7 +154,9 @@ def recorder(upstreams: Upstreams, rsa_signer: Signer, rogue_signer: Signer) -> 
     for body in bodies:
         assert "Traceback" not in body and 'File "' not in body
         for secret in leaks:
-            assert secret not in body, f"a response carries a secret or upstream token: {body[:200]}"
+            assert secret not in body, (
+                f"a response carries a secret or upstream token: {body[:200]}"
+            )
 
 
 async def open_secured(
@@ -185,7 +189,9 @@ def codes(body: dict[str, Any]) -> list[str]:
 
 
 def run_ids(upstreams: Upstreams, status: str = "COMPLETED") -> list[str]:
-    return [str(r["id"]) for r in upstreams.emulator.healthomics.all_runs() if r["status"] == status]
+    return [
+        str(r["id"]) for r in upstreams.emulator.healthomics.all_runs() if r["status"] == status
+    ]
 
 
 def a_run_gid(upstreams: Upstreams, source: str) -> str:

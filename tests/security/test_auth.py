@@ -48,8 +48,12 @@ async def hmac_gw(upstreams: Upstreams, recorder: Recorder) -> AsyncIterator[Sec
 
 
 @pytest.fixture
-async def jwks_gw(upstreams: Upstreams, recorder: Recorder, jwks_url: str) -> AsyncIterator[Secured]:
-    async for gw in open_secured(upstreams, recorder, auth=jwt_auth(jwks_url=jwks_url, algorithms=["RS256"])):
+async def jwks_gw(
+    upstreams: Upstreams, recorder: Recorder, jwks_url: str
+) -> AsyncIterator[Secured]:
+    async for gw in open_secured(
+        upstreams, recorder, auth=jwt_auth(jwks_url=jwks_url, algorithms=["RS256"])
+    ):
         yield gw
 
 
@@ -86,7 +90,9 @@ async def test_api_key_good(keyed: Secured, header: str) -> None:
         {"Authorization": "Bearer "},
     ],
 )
-async def test_api_key_missing_or_bad_is_401_before_parsing(keyed: Secured, headers: dict[str, str]) -> None:
+async def test_api_key_missing_or_bad_is_401_before_parsing(
+    keyed: Secured, headers: dict[str, str]
+) -> None:
     batch = keyed.upstreams.emulator.healthomics.batch_ids()[0]
     # Not even valid GraphQL: the refusal comes before the parser.
     resp = await keyed.post(f'{{ batch(source: "aws", id: "{batch}") {{ name', headers=headers)
@@ -98,7 +104,9 @@ async def test_get_requests_need_credentials_too(keyed: Secured) -> None:
     resp = await keyed.client.get("/graphql", params={"query": SOURCES})
     keyed.bodies.append(resp.text)
     assert_unauthenticated(resp)
-    resp = await keyed.client.get("/graphql", params={"query": SOURCES}, headers={"X-API-Key": KEY_A})
+    resp = await keyed.client.get(
+        "/graphql", params={"query": SOURCES}, headers={"X-API-Key": KEY_A}
+    )
     keyed.bodies.append(resp.text)
     assert resp.json() == {"data": {"sources": [{"name": HO_SOURCE}]}}
 
@@ -131,7 +139,9 @@ async def test_jwt_static_key_rejections(hmac_gw: Secured, claims: dict[str, Any
 
 async def test_jwt_wrong_signature_and_alg_none(hmac_gw: Secured) -> None:
     forged = Signer("another-secret-entirely-0123456789", "HS256").token()
-    unsigned = __import__("jwt").encode({"sub": "x", "exp": int(time.time()) + 60}, None, algorithm="none")
+    unsigned = __import__("jwt").encode(
+        {"sub": "x", "exp": int(time.time()) + 60}, None, algorithm="none"
+    )
     for token in (forged, unsigned, "not.a.jwt", KEY_A):
         resp = await hmac_gw.post(SOURCES, headers={"Authorization": f"Bearer {token}"})
         assert_unauthenticated(resp)
@@ -186,7 +196,9 @@ def ws_client(upstreams: Upstreams, auth: dict[str, Any]) -> TestClient:
 def ws_exchange(client: TestClient, payload: dict[str, Any] | None) -> dict[str, Any]:
     """connection_init, then (if acknowledged) one query over graphql-transport-ws."""
     with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        ws.send_json({"type": "connection_init", **({"payload": payload} if payload is not None else {})})
+        ws.send_json(
+            {"type": "connection_init", **({"payload": payload} if payload is not None else {})}
+        )
         reply = ws.receive()
         if reply["type"] == "websocket.close":
             return {"closed": reply["code"]}

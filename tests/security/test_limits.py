@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import Upstreams
-from tests.security.conftest import KEY_A, KEY_ALL, KEY_B, Recorder, Secured, codes, open_secured, run_ids
+from tests.security.conftest import (
+    KEY_A,
+    KEY_ALL,
+    KEY_B,
+    Recorder,
+    Secured,
+    codes,
+    open_secured,
+    run_ids,
+)
 
 
 def costly(body: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +43,9 @@ def amplified(levels: int) -> str:
 @pytest.fixture
 async def wide(upstreams: Upstreams, recorder: Recorder) -> AsyncIterator[Secured]:
     """Depth effectively unlimited, so amplification meets the other budgets."""
-    async for gw in open_secured(upstreams, recorder, graphql={"max_depth": 10_000, "introspection": True}):
+    async for gw in open_secured(
+        upstreams, recorder, graphql={"max_depth": 10_000, "introspection": True}
+    ):
         yield gw
 
 
@@ -54,8 +65,14 @@ async def test_alias_limit(keyed: Secured) -> None:
 
 
 async def test_aliases_hidden_in_fragments_count(keyed: Secured) -> None:
-    query = "{ ...A ...B } fragment A on Query { " + " ".join(f"a{i}: sources {{ name }}" for i in range(16))
-    query += " } fragment B on Query { " + " ".join(f"b{i}: sources {{ name }}" for i in range(16)) + " }"
+    query = "{ ...A ...B } fragment A on Query { " + " ".join(
+        f"a{i}: sources {{ name }}" for i in range(16)
+    )
+    query += (
+        " } fragment B on Query { "
+        + " ".join(f"b{i}: sources {{ name }}" for i in range(16))
+        + " }"
+    )
     assert costly(await keyed.query(query, KEY_A))["estimate"]["aliases"] == 32
 
 
@@ -118,7 +135,9 @@ async def test_per_key_query_rate(upstreams: Upstreams, recorder: Recorder) -> N
         body = await gw.query("{ sources { name } }", KEY_A)
         assert codes(body) == ["THROTTLED"]
         assert body["errors"][0]["extensions"]["retryAfterSeconds"] > 0
-        assert "errors" not in await gw.query("{ sources { name } }", KEY_B), "other keys unaffected"
+        assert "errors" not in await gw.query("{ sources { name } }", KEY_B), (
+            "other keys unaffected"
+        )
 
 
 async def test_per_key_cost_points(upstreams: Upstreams, recorder: Recorder) -> None:
@@ -136,7 +155,9 @@ async def test_per_key_cost_points(upstreams: Upstreams, recorder: Recorder) -> 
 # -- switches ------------------------------------------------------------------------------------
 
 
-async def test_defaults_hide_playground_introspection_and_suggestions(upstreams: Upstreams, recorder: Recorder) -> None:
+async def test_defaults_hide_playground_introspection_and_suggestions(
+    upstreams: Upstreams, recorder: Recorder
+) -> None:
     async for gw in open_secured(upstreams, recorder, graphql={}):
         page = await gw.client.get("/graphql", headers={"accept": "text/html"})
         gw.bodies.append(page.text)
@@ -160,14 +181,24 @@ async def test_config_turns_them_on(upstreams: Upstreams, recorder: Recorder) ->
 
 
 async def test_cors_allow_list(upstreams: Upstreams, recorder: Recorder) -> None:
-    async for gw in open_secured(upstreams, recorder, graphql={"cors_origins": ["https://lab.example"]}):
-        pre = {"access-control-request-method": "POST", "access-control-request-headers": "x-api-key"}
+    async for gw in open_secured(
+        upstreams, recorder, graphql={"cors_origins": ["https://lab.example"]}
+    ):
+        pre = {
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "x-api-key",
+        }
         ok = await gw.client.options("/graphql", headers={"origin": "https://lab.example", **pre})
         assert ok.headers["access-control-allow-origin"] == "https://lab.example"
         bad = await gw.client.options("/graphql", headers={"origin": "https://evil.example", **pre})
         assert "access-control-allow-origin" not in bad.headers
         resp = await gw.client.post(
-            "/graphql", json={"query": "{ sources { name } }"}, headers={"origin": "https://lab.example"}
+            "/graphql",
+            json={"query": "{ sources { name } }"},
+            headers={"origin": "https://lab.example"},
         )
         gw.bodies.append(resp.text)
-        assert resp.status_code == 401 and resp.headers["access-control-allow-origin"] == "https://lab.example"
+        assert (
+            resp.status_code == 401
+            and resp.headers["access-control-allow-origin"] == "https://lab.example"
+        )

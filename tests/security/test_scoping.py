@@ -25,8 +25,12 @@ def forbidden_only(body: dict[str, Any]) -> list[Any]:
 
 
 async def test_sources_lists_only_granted(keyed: Secured) -> None:
-    assert (await keyed.query("{ sources { name } }", KEY_A))["data"]["sources"] == [{"name": "aws"}]
-    assert (await keyed.query("{ sources { name } }", KEY_B))["data"]["sources"] == [{"name": "aws2"}]
+    assert (await keyed.query("{ sources { name } }", KEY_A))["data"]["sources"] == [
+        {"name": "aws"}
+    ]
+    assert (await keyed.query("{ sources { name } }", KEY_B))["data"]["sources"] == [
+        {"name": "aws2"}
+    ]
     both = (await keyed.query("{ sources { name } }", KEY_ALL))["data"]["sources"]
     assert both == [{"name": "aws"}, {"name": "aws2"}]
 
@@ -41,7 +45,9 @@ async def test_sources_lists_only_granted(keyed: Secured) -> None:
     ],
 )
 @pytest.mark.parametrize("source", [OTHER_SOURCE, "no-such-source"])
-async def test_root_fields_refuse_ungranted_sources(keyed: Secured, field: str, source: str) -> None:
+async def test_root_fields_refuse_ungranted_sources(
+    keyed: Secured, field: str, source: str
+) -> None:
     ho = keyed.upstreams.emulator.healthomics
     text = field.format(s=source, batch=ho.batch_ids()[0], run=run_ids(keyed.upstreams)[0])
     body = await keyed.query(f"{{ x: {text} mine: sources {{ name }} }}", KEY_A)
@@ -84,7 +90,7 @@ async def test_node_and_nodes_do_not_reveal_existence(keyed: Secured) -> None:
     assert keyed.calls() == {"omics:GetRun": 1}
 
 
-RUNS = 'query($s: String!, $after: String) { runs(source: $s, first: 2, after: $after) { edges { cursor node { nativeId } } } }'
+RUNS = "query($s: String!, $after: String) { runs(source: $s, first: 2, after: $after) { edges { cursor node { nativeId } } } }"
 
 
 async def test_cursors_replayed_by_another_key(keyed: Secured) -> None:
