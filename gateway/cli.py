@@ -97,6 +97,9 @@ def serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="info",
+            # Outlast load balancers' idle timeouts (often 60 s): with uvicorn's 5 s, a client
+            # reusing a connection as the server drops it gets a reset (seen under load).
+            timeout_keep_alive=75,
             # On SIGTERM, in-flight queries get this long to finish before connections close.
             timeout_graceful_shutdown=math.ceil(settings.limits.shutdown_grace_seconds),
         )
