@@ -73,7 +73,8 @@ def workload(emulator: Any) -> list[tuple[str, dict[str, Any]]]:
     batches = ho.batch_ids()
     runs = [str(r["id"]) for r in ho.all_runs() if r["status"] != "DELETED"]
     tree = """query($b: String!) { batch(source: "aws", id: $b) { name state
-      runs(first: 10) { edges { node { name state tasks(first: 5) { edges { node { name state } } } } } } } }"""
+      runs(first: 10) { edges { node { name state
+        tasks(first: 5) { edges { node { name state } } } } } } } }"""
     run = """query($r: String!) { run(source: "aws", id: $r) { name status startedAt
       tasks(first: 20) { pageInfo { hasNextPage } edges { node { name status } } } } }"""
     listing = 'query { runs(source: "aws", first: 25) { edges { cursor node { name state } } } }'
