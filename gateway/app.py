@@ -17,30 +17,40 @@ import orjson
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
+from gateway.auth import ANONYMOUS, Authenticator, Principal, credential_from_payload
 from gateway.cache.responses import ResponseCache, response_key
 from gateway.config import Settings
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
 from gateway.live.hub import Hub
 from gateway.loaders import Upstream
+from gateway.middleware import PRINCIPAL_KEY, GraphQLGate
 from gateway.observability import hooks
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
 from gateway.persisted import PersistedQueries, refusal
 from gateway.providers.base import GatewayError
+from gateway.quota import MemoryQueryQuota, QueryQuota
 from gateway.schema import build_schema
 from gateway.schema.context import Context
+from gateway.schema.limits import charge_quota
 from gateway.schema.telemetry import STATS_EXTENSION, STATS_HEADER
+
+#: A WebSocket before `connection_init` has proved who it is: no sources at all.
+_NOBODY = Principal("unauthenticated", frozenset(), "none")
 
 log = logging.getLogger("gateway")
 
@@ -62,7 +72,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = _TextFrames
 
     def __init__(
-        self, upstream: Upstream, settings: Settings, tracing: Tracing | None = None
+        self,
+        upstream: Upstream,
+        settings: Settings,
+        authenticator: Authenticator | None = None,
+        quota: QueryQuota | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         extra = [tracing.schema_extension()] if tracing is not None else []
         super().__init__(
@@ -77,15 +92,38 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.responses = ResponseCache(cfg.responses_max_entries, cfg.responses_max_bytes)
         self._max_response_ttl = cfg.settled_ttl_seconds
         self.persisted = PersistedQueries(settings.graphql)
+        self.authenticator = authenticator or Authenticator(settings.auth)
+        self.quota = quota
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        context = Context.for_request(self.upstream, request)
+        scope = getattr(request, "scope", {})
+        default = _NOBODY if self.authenticator.required else ANONYMOUS
+        principal = scope.get(PRINCIPAL_KEY, default)
+        context = Context.for_request(self.upstream, request, principal, self.quota)
         context.hub = self.hub
         return context
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Our own offline GraphiQL page instead of Strawberry's CDN-loaded one."""
         return graphiql_page(self.settings)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws: the credential is in `connection_init`'s payload; a bad one
+        closes the socket with 4403 before any operation runs."""
+        unset: UnsetType = UNSET
+        if not self.authenticator.required:
+            return unset
+        params = context.connection_params
+        try:
+            principal = await self.authenticator.authenticate(
+                credential_from_payload(params if isinstance(params, dict) else {})
+            )
+        except GatewayError as exc:
+            raise ConnectionRejectionError(
+                {"message": exc.message, "extensions": {"code": exc.code.value}}
+            ) from None
+        context.authenticate(principal)
+        return unset
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -121,9 +159,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 getattr(request, "headers", None),
             )
         if key is not None and not context.loaders.fresh:
-            kept: ExecutionResult | None = self.responses.get(key)
+            kept: tuple[ExecutionResult, int] | None = self.responses.get(key)
             if kept is not None:
-                return kept
+                # A kept answer costs no upstream call, but it is still one of the client's
+                # queries, charged at its estimate like any other: quotas stay predictable.
+                refused = charge_quota(context, self.settings, calls=kept[1])
+                if refused is not None:
+                    return ExecutionResult(data=None, errors=[refused])
+                return kept[0]
         result: ExecutionResult = await super().execute_single(
             request=request,
             request_adapter=request_adapter,
@@ -133,7 +176,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         )
         if key is not None and not result.errors and result.data is not None:
             expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
-            self.responses.put(key, result, expires, len(orjson.dumps(result.data)))
+            estimate = context.cost.calls if context.cost is not None else 1
+            self.responses.put(key, (result, estimate), expires, len(orjson.dumps(result.data)))
         return result
 
 
@@ -164,14 +208,18 @@ def create_app(
     hooks.install_default(
         hooks.Observation(request_id="-", sinks=[metrics], tracer=tracing and tracing.tracer)
     )
-    graphql = GatewayGraphQL(up, settings, tracing)
+    authenticator = Authenticator(settings.auth)
+    graphql = GatewayGraphQL(up, settings, authenticator, MemoryQueryQuota(), tracing)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        # Last-known states from the breakers and the last calls: never an upstream call.
+        states = up.guards.states()
         sources = {
-            s.name: {"provider": s.provider.value, "state": "unknown"} for s in settings.sources
+            s.name: {"provider": s.provider.value, "state": states.get(s.name, "unknown")}
+            for s in settings.sources
         }
         return JSONResponse({"status": "ready", "sources": sources})
 
@@ -202,7 +250,30 @@ def create_app(
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(ObservabilityMiddleware, metrics=metrics, tracing=tracing)],
+        middleware=[
+            # Outermost, so preflights are answered and refusals still carry CORS headers.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.graphql.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=[
+                    "authorization",
+                    "content-type",
+                    "x-api-key",
+                    "cache-control",
+                    "x-upstream-stats",
+                ],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+            Middleware(ObservabilityMiddleware, metrics=metrics, tracing=tracing),
+            Middleware(
+                GraphQLGate,
+                authenticator=authenticator,
+                max_body_bytes=settings.graphql.max_body_bytes,
+                ide_enabled=settings.graphql.playground,
+            ),
+        ],
     )
     app.state.upstream = up
     app.state.graphql = graphql

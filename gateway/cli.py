@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import urllib.request
@@ -127,6 +128,11 @@ def serve(args: argparse.Namespace) -> int:
             log_config=None,
             log_level=settings.observability.log_level.lower(),
             access_log=False,
+            # Outlast load balancers' idle timeouts (often 60 s): with uvicorn's 5 s, a client
+            # reusing a connection as the server drops it gets a reset (seen under load).
+            timeout_keep_alive=75,
+            # On SIGTERM, in-flight queries get this long to finish before connections close.
+            timeout_graceful_shutdown=math.ceil(settings.limits.shutdown_grace_seconds),
         )
     finally:
         if emulator_server is not None:
@@ -164,6 +170,19 @@ def assets(args: argparse.Namespace) -> int:
     return 0
 
 
+def hash_key(args: argparse.Namespace) -> int:
+    from gateway.auth import new_api_key
+
+    key, digest = new_api_key()
+    print(f"key (give it to the client; it is not stored): {key}")
+    print("config entry:\n")
+    print("[[auth.api_keys]]")
+    print(f'name = "{args.name}"')
+    print(f'sha256 = "{digest}"')
+    print('sources = []  # the source names this key may read, or ["*"]')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", choices=["small", "demo", "large"], default="demo")
     p.add_argument("--no-quotas", action="store_true", help="lift Tencent's 20/s quota")
     p.set_defaults(func=emulator)
+
+    p = sub.add_parser("hash-key", help="make a new API key and the hash for [auth] api_keys")
+    p.add_argument("--name", default="client", help="the key's name in config and audit logs")
+    p.set_defaults(func=hash_key)
 
     p = sub.add_parser("export-schema", help="print the schema (SDL)")
     p.set_defaults(func=export_schema)

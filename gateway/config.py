@@ -22,6 +22,14 @@ from gateway.providers.base import ProviderKind
 
 log = logging.getLogger(__name__)
 
+#: Documented HealthOmics quotas (10/s for the run reads). Tencent's 20/s per action is its own
+#: rolling window (`tencent_requests_per_second`), held for the whole call, not this table.
+DEFAULT_UPSTREAM_RATES: dict[str, float] = {
+    "healthomics:GetRun": 10.0,
+    "healthomics:ListRuns": 10.0,
+    "healthomics:ListRunTasks": 10.0,
+}
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -46,10 +54,50 @@ class SourceConfig(_Section):
         return self.account or f"source:{self.name}"
 
 
+class ApiKeyConfig(_Section):
+    """One client key, stored as the SHA-256 of the key (`gateway hash-key` makes both)."""
+
+    name: str = Field(min_length=1, max_length=128)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    #: Sources this key may read; `["*"]` grants every configured source.
+    sources: list[str] = Field(default_factory=list)
+
+
+class JwtConfig(_Section):
+    """Bearer JWTs verified by PyJWT against a JWKS URL or a static key (PEM or HMAC secret)."""
+
+    jwks_url: str | None = None
+    key: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    #: The claim listing granted sources (a list, or a space-separated string); `*` grants all.
+    sources_claim: str = "sources"
+    leeway_seconds: float = Field(default=30.0, ge=0, le=600)
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> JwtConfig:
+        if (self.jwks_url is None) == (self.key is None):
+            raise ValueError("set exactly one of `jwks_url` and `key`")
+        if "none" in [a.lower() for a in self.algorithms]:
+            raise ValueError("algorithm `none` is never accepted")
+        return self
+
+
 class AuthConfig(_Section):
     """How clients authenticate; `none` is an explicit, loudly logged opt-in."""
 
-    mode: Literal["none"] = "none"
+    mode: Literal["none", "api_key", "jwt"] = "none"
+    api_keys: list[ApiKeyConfig] = Field(default_factory=list)
+    jwt: JwtConfig | None = None
+
+    @model_validator(mode="after")
+    def _mode_has_credentials(self) -> AuthConfig:
+        if self.mode == "api_key" and not self.api_keys:
+            raise ValueError('mode "api_key" needs at least one [[auth.api_keys]] entry')
+        if self.mode == "jwt" and self.jwt is None:
+            raise ValueError('mode "jwt" needs an [auth.jwt] section')
+        return self
 
 
 class GraphQLConfig(_Section):
@@ -62,6 +110,16 @@ class GraphQLConfig(_Section):
 
     playground: bool = False
     introspection: bool = False
+    #: graphql-core's "Did you mean …?" hints, which tell a stranger the schema's names.
+    suggestions: bool = False
+    cors_origins: list[str] = Field(default_factory=list)
+    max_depth: int = Field(default=15, ge=1)
+    max_aliases: int = Field(default=30, ge=0)
+    max_tokens: int = Field(default=5_000, ge=10)
+    max_body_bytes: int = Field(default=1_000_000, ge=1_000)
+    #: Estimated nodes: first/last multiplied through nested connections (GitHub's way).
+    max_nodes: int = Field(default=500_000, ge=1)
+    max_upstream_calls: int = Field(default=2_000, ge=1)
     #: Where `gateway assets --dest` put GraphiQL's files (default: inside the package).
     assets_dir: str | None = None
     persisted_queries: Literal["off", "auto", "allowlist"] = "auto"
@@ -106,17 +164,29 @@ class CacheConfig(_Section):
 
 
 class LimitsConfig(_Section):
-    """Upstream fan-out: concurrent calls per upstream account, and the per-call timeout."""
+    """Upstream fan-out and resilience (caps, timeouts, rates, breaker) and per-client quotas."""
 
     concurrency_per_account: int = Field(default=16, ge=1, le=1_000)
     upstream_timeout_seconds: float = Field(default=10.0, gt=0)
     tencent_describe_chunk: int = Field(default=100, ge=1, le=100)
     #: Tencent's documented quota per action and account; raise it only if yours was raised.
     tencent_requests_per_second: int = Field(default=20, ge=1, le=10_000)
-    #: Client-side calls/s per upstream account and `provider:Operation` (`provider:*` for a
-    #: whole provider); empty here means no client-side pacing. Shared through Redis with
-    #: `[cache] url`, so N replicas together stay under one quota.
-    upstream_rates: dict[str, float] = Field(default_factory=dict)
+    #: After this, a query's remaining upstream calls fail fast with UPSTREAM_TIMEOUT.
+    query_deadline_seconds: float = Field(default=30.0, gt=0)
+    #: Client-side calls/s per upstream account and `provider:Operation` (`provider:*` for every
+    #: operation); setting the table replaces these defaults (the documented quotas).
+    upstream_rates: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_UPSTREAM_RATES))
+    #: Calls are paced at this share of each quota, so jitter on the way never exceeds it.
+    upstream_rate_headroom: float = Field(default=0.9, gt=0, le=1)
+    #: Consecutive failed calls that open a source's circuit, and how long it stays open.
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    #: Per client (API key or JWT subject): queries per minute and cost points per hour, where
+    #: a query's points are its estimated upstream calls (at least 1). 0 switches a limit off.
+    queries_per_minute: int = Field(default=600, ge=0)
+    cost_points_per_hour: int = Field(default=100_000, ge=0)
+    #: On shutdown, in-flight queries get this long to finish.
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0)
 
 
 class SubscriptionsConfig(_Section):

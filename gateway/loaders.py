@@ -10,6 +10,7 @@ into upstream pages. Every upstream read goes through the cache with a TTL chose
 from __future__ import annotations
 
 import asyncio
+import copy
 import hashlib
 import logging
 import math
@@ -39,6 +40,7 @@ from gateway.providers.base import (
     bad_input,
 )
 from gateway.providers.healthomics import HealthOmicsProvider
+from gateway.providers.resilience import Guards
 from gateway.ratelimit import RateLimiter
 from gateway.ratelimit_redis import rate_limiter_for
 
@@ -60,6 +62,7 @@ class Upstream:
         *,
         redis: Any = None,
         limiter: RateLimiter | None = None,
+        guards: Guards | None = None,
     ) -> None:
         self.settings = settings
         self.providers = providers
@@ -67,6 +70,9 @@ class Upstream:
         if redis is None and cfg.url is not None:
             redis = connect(cfg.url)
         self.redis = redis
+        #: Sources this view may reach; None = all (see `scoped`).
+        self.granted: frozenset[str] | None = None
+        self.root: Upstream = self
         keys = settings.cursors.keys
         if not keys:
             log.warning(
@@ -85,6 +91,7 @@ class Upstream:
         self.cache = UpstreamCache(backend)
         self.policy = TtlPolicy.from_config(cfg)
         self.limiter: RateLimiter = limiter or rate_limiter_for(settings, redis)
+        self.guards = guards or Guards(settings.limits, self.limiter)
         # Cache keys carry a fingerprint of each source's config: change where a source points
         # and its old entries are never read again.
         self._fingerprints = {
@@ -104,34 +111,55 @@ class Upstream:
         tencent_rates = RollingWindowRateLimiter()
         redis = connect(settings.cache.url) if settings.cache.url is not None else None
         limiter = rate_limiter_for(settings, redis)
+        guards = Guards(settings.limits, limiter)
         for source in settings.sources:
             gate = gates.setdefault(
                 source.account_key, asyncio.Semaphore(settings.limits.concurrency_per_account)
             )
+            guard = guards.for_source(source)
             if source.provider is ProviderKind.HEALTHOMICS:
-                providers[source.name] = HealthOmicsProvider(
-                    source, settings.limits, gate, limiter=limiter
-                )
+                providers[source.name] = HealthOmicsProvider(source, settings.limits, gate, guard)
             elif source.provider is ProviderKind.TENCENT_OMICS:
                 providers[source.name] = TencentOmicsProvider(
-                    source, settings.limits, gate, tencent_rates, settings.cache
+                    source, settings.limits, gate, tencent_rates, settings.cache, guard=guard
                 )
             elif source.provider is ProviderKind.DATAZONE:
-                providers[source.name] = DataZoneProvider(source, settings.limits, gate)
+                providers[source.name] = DataZoneProvider(source, settings.limits, gate, guard)
             else:
                 log.warning(
                     "source %s: provider %s is not served yet; skipped",
                     source.name,
                     source.provider.value,
                 )
-        return cls(settings, providers, redis=redis, limiter=limiter)
+        return cls(settings, providers, redis=redis, limiter=limiter, guards=guards)
 
     def key(self, source: str, *parts: object) -> str:
         """The cache key of one upstream call of `source`."""
         return cache_key(source, self._fingerprints.get(source, ""), *parts)
 
+    def scoped(self, granted: frozenset[str] | None) -> Upstream:
+        """This upstream as one client sees it: only `granted` sources (None = all).
+
+        Every schema path reaches a provider through `provider()` (or `providers`), so the
+        check lives here once: root fields, node/nodes, cursors and federation entities alike.
+        """
+        if granted is None:
+            return self.root
+        view = copy.copy(self.root)
+        view.granted = frozenset(granted)
+        view.providers = {n: p for n, p in self.providers.items() if n in view.granted}
+        return view
+
+    def authorize(self, name: str) -> None:
+        """FORBIDDEN for a source this client was not granted, whether or not it exists."""
+        if self.granted is not None and name not in self.granted:
+            raise GatewayError(
+                "this client may not read that source", ErrorCode.FORBIDDEN, source=name
+            )
+
     def provider(self, name: str) -> Any:
         """The provider of a configured source; an unknown name is the client's mistake."""
+        self.authorize(name)
         found = self.providers.get(name)
         if found is None:
             raise bad_input(f"unknown source {name!r}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -82,6 +83,7 @@ class AwsDispatcher:
         return None
 
     async def __call__(self, request: Request) -> Response:
+        arrived = time.monotonic()
         raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
         raw_path = raw_path.split("?", 1)[0]
         raw_query = request.scope.get("query_string", b"").decode("latin-1")
@@ -93,7 +95,7 @@ class AwsDispatcher:
             response = await self._answer(request, route, labels, raw_path, raw_query)
         except _ClientGone:
             return Response(status_code=499)
-        self.calls.record(route.service, route.operation, response.status_code)
+        self.calls.record(route.service, route.operation, response.status_code, arrived)
         return response
 
     async def _answer(

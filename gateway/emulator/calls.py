@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Call:
-    """One answered request: which service and operation, its HTTP status, when (monotonic s)."""
+    """One answered request: which service and operation, its HTTP status, when it was answered
+    and when it arrived (monotonic s; quotas are about arrivals)."""
 
     service: str
     operation: str
     status: int
     at: float
+    arrived: float | None = None
 
 
 class CallLog:
@@ -26,9 +28,11 @@ class CallLog:
         self._calls: list[Call] = []
         self._tokens: list[str] = []
 
-    def record(self, service: str, operation: str, status: int) -> None:
+    def record(
+        self, service: str, operation: str, status: int, arrived: float | None = None
+    ) -> None:
         with self._lock:
-            self._calls.append(Call(service, operation, status, time.monotonic()))
+            self._calls.append(Call(service, operation, status, time.monotonic(), arrived))
 
     def issued(self, token: str) -> str:
         """Remember a token the emulator handed out (a leak test searches for them); returns it."""

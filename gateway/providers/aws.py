@@ -40,7 +40,7 @@ from gateway.providers.base import (
     UpstreamError,
     bad_input,
 )
-from gateway.ratelimit import RateLimiter
+from gateway.providers.resilience import SourceGuard
 
 T = TypeVar("T")
 
@@ -170,14 +170,13 @@ class AwsWire:
         gate: asyncio.Semaphore,
         *,
         session: AioSession | None = None,
-        limiter: RateLimiter | None = None,
+        guard: SourceGuard | None = None,
     ) -> None:
         self.config = config
         self.service = service
         self._limits = limits
         self._gate = gate
-        self._limiter = limiter
-        self._rates: dict[str, float] = {}
+        self.guard = guard or SourceGuard(config, limits)
         self._session = session or AioSession(profile=config.profile)
         self._session.get_component("response_parser_factory").set_parser_defaults(
             timestamp_parser=parse_timestamp
@@ -195,6 +194,7 @@ class AwsWire:
 
     async def _open(self) -> Any:
         cfg = Config(
+            # total_max_attempts counts the first try (max_attempts would mean 3 retries: 4 calls).
             retries={"mode": "standard", "total_max_attempts": 3},
             connect_timeout=min(5.0, self._limits.upstream_timeout_seconds),
             read_timeout=self._limits.upstream_timeout_seconds,
@@ -204,7 +204,7 @@ class AwsWire:
         )
         if self.config.role_arn:
             await self._assume_role()
-        return await self._stack.enter_async_context(
+        client = await self._stack.enter_async_context(
             self._session.create_client(
                 self.service,
                 region_name=self.config.region,
@@ -212,6 +212,13 @@ class AwsWire:
                 config=cfg,
             )
         )
+        # before-send fires once per HTTP attempt, botocore's retries included: the rate
+        # limit counts what actually reaches upstream.
+        client.meta.events.register("before-send", self._before_send)
+        return client
+
+    async def _before_send(self, event_name: str, **kwargs: Any) -> None:
+        await self.guard.throttle(event_name.rsplit(".", 1)[-1])
 
     async def _assume_role(self) -> None:
         """Multi-account setups: this source reads with its own role, refreshed before expiry."""
@@ -232,32 +239,21 @@ class AwsWire:
         *,
         paging: bool = False,
     ) -> T:
-        """Run one upstream call under the account's cap and the per-call deadline.
-
-        Observed (counted, timed, traced) once it holds the cap, so latency excludes queueing.
-        """
-        client = await self.client()
-        await self._pace(operation)
+        """Run one upstream call under the account's cap, the per-call timeout, the query's
+        deadline and the source's breaker (see `SourceGuard`); observed (counted, timed,
+        traced) once it holds the cap, so latency excludes queueing."""
         kind = _kind(self.service)
-        async with self._gate, observe.upstream_call(self.config.name, kind.value, operation):
-            try:
-                async with asyncio.timeout(self._limits.upstream_timeout_seconds * 3):
-                    return await invoke(client)
-            except (ClientError, BotoCoreError, OSError, TimeoutError) as exc:
-                raise map_error(exc, self.config.name, kind, paging=paging) from None
 
-    async def _pace(self, operation: str) -> None:
-        """Wait for the account's token for `operation` when `[limits] upstream_rates` sets one."""
-        table = self._limits.upstream_rates
-        if self._limiter is None or not table:
-            return
-        rate = self._rates.get(operation)
-        if rate is None:
-            kind = _kind(self.service).value
-            rate = table.get(f"{kind}:{operation}", table.get(f"{kind}:*", 0.0))
-            self._rates[operation] = rate
-        if rate > 0:
-            await self._limiter.acquire(f"{self.config.account_key}:{operation}", rate, 1.0)
+        async def attempt() -> T:
+            client = await self.client()
+            async with self._gate, observe.upstream_call(self.config.name, kind.value, operation):
+                try:
+                    async with asyncio.timeout(self._limits.upstream_timeout_seconds * 3):
+                        return await invoke(client)
+                except (ClientError, BotoCoreError, OSError, TimeoutError) as exc:
+                    raise map_error(exc, self.config.name, kind, paging=paging) from None
+
+        return await self.guard.call(operation, attempt)
 
     async def aclose(self) -> None:
         await self._stack.aclose()

@@ -22,6 +22,7 @@ from gateway.providers.base import (
     ProviderKind,
     Record,
 )
+from gateway.providers.resilience import SourceGuard
 
 SERVICE = "datazone"
 MAX_PAGE = 50
@@ -32,10 +33,16 @@ class DataZoneProvider:
 
     kind = ProviderKind.DATAZONE
 
-    def __init__(self, config: SourceConfig, limits: LimitsConfig, gate: asyncio.Semaphore):
+    def __init__(
+        self,
+        config: SourceConfig,
+        limits: LimitsConfig,
+        gate: asyncio.Semaphore,
+        guard: SourceGuard | None = None,
+    ):
         self.name = config.name
         self.config = config
-        self.wire = AwsWire(config, limits, SERVICE, gate)
+        self.wire = AwsWire(config, limits, SERVICE, gate, guard=guard)
 
     @property
     def domain_id(self) -> str:

@@ -16,7 +16,7 @@ from gateway.providers.base import (
     Record,
     bad_input,
 )
-from gateway.ratelimit import RateLimiter
+from gateway.providers.resilience import SourceGuard
 
 SERVICE = "omics"
 
@@ -52,12 +52,11 @@ class HealthOmicsProvider:
         config: SourceConfig,
         limits: LimitsConfig,
         gate: asyncio.Semaphore,
-        *,
-        limiter: RateLimiter | None = None,
+        guard: SourceGuard | None = None,
     ):
         self.name = config.name
         self.config = config
-        self.wire = AwsWire(config, limits, SERVICE, gate, limiter=limiter)
+        self.wire = AwsWire(config, limits, SERVICE, gate, guard=guard)
 
     # -- listings -----------------------------------------------------------------------------
 

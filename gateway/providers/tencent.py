@@ -25,6 +25,7 @@ from gateway.providers.base import (
     bad_input,
 )
 from gateway.providers.ratelimit import RollingWindowRateLimiter
+from gateway.providers.resilience import SourceGuard
 from gateway.providers.tencent_wire import TencentWire
 
 MAX_LIMIT = 100
@@ -113,11 +114,13 @@ class TencentOmicsProvider:
         gate: asyncio.Semaphore,
         limiter: RollingWindowRateLimiter,
         cache: CacheConfig | None = None,
+        *,
+        guard: SourceGuard | None = None,
     ) -> None:
         self.name = config.name
         self.config = config
         self.limits = limits
-        self.wire = TencentWire(config, limits, gate, limiter)
+        self.wire = TencentWire(config, limits, gate, limiter, guard)
         cache = cache or CacheConfig()
         self._calls: SingleFlightCache[list[Record]] = SingleFlightCache(
             cache.page_ttl_seconds, cache.max_entries

@@ -30,10 +30,13 @@ from tencentcloud.common.retry_async import StandardRetryer
 from tencentcloud.omics.v20221128 import models, omics_client_async
 
 from gateway.config import LimitsConfig, SourceConfig
+from gateway.observability import hooks as observe
 from gateway.providers.base import ErrorCode, GatewayError, ProviderKind, UpstreamError
 from gateway.providers.ratelimit import RollingWindowRateLimiter
+from gateway.providers.resilience import SourceGuard
 
 log = logging.getLogger(__name__)
+_KIND = ProviderKind.TENCENT_OMICS.value
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE = 0.1
@@ -146,11 +149,13 @@ class TencentWire:
         limits: LimitsConfig,
         gate: asyncio.Semaphore,
         limiter: RollingWindowRateLimiter,
+        guard: SourceGuard | None = None,
     ) -> None:
         self.config = config
         self._limits = limits
         self._gate = gate
         self._limiter = limiter
+        self._guard = guard
         self._client: Any = None
         self._lock = asyncio.Lock()
 
@@ -177,8 +182,15 @@ class TencentWire:
     async def call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """One upstream action with retries, under the account's rate, cap and time budget.
 
-        Returns the `Response` object as upstream named it, without `RequestId`.
+        Returns the `Response` object as upstream named it, without `RequestId`. The source's
+        guard (breaker, query deadline) wraps the whole retry loop; the pacing is our own
+        rolling window, held for the whole call.
         """
+        if self._guard is None:
+            return await self._call(action, params)
+        return await self._guard.call(action, lambda: self._call(action, params))
+
+    async def _call(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         client = await self.client()
         request = getattr(models, f"{action}Request")()
         request._deserialize(params)
@@ -195,6 +207,7 @@ class TencentWire:
                     # Inside the gate, so a call leaves when its slot says (a queue at the gate
                     # would bunch calls together), and held until it is answered.
                     self._limiter.slot(f"{account}\x1f{action}", rate),
+                    observe.upstream_call(self.config.name, _KIND, action),
                 ):
                     response = await method(request)
                 out: dict[str, Any] = json.loads(response.to_json_string())

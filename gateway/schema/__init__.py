@@ -7,18 +7,19 @@ entity keyed by `id` (see `federation.py`), so `_service { sdl }` and `_entities
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import strawberry
 import strawberry.federation
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, ValidationCache
+from strawberry.extensions import AddValidationRules
 
 from gateway.schema.datazone import DataZoneJob, DataZoneJobRun
 from gateway.schema.errors import ErrorPolicy
 from gateway.schema.federation import FEDERATION_VERSION, entities
 from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
-from gateway.schema.parsing import ReportingParserCache
+from gateway.schema.limits import GuardedParserCache, GuardedValidationCache, QueryGuard
 from gateway.schema.query import Query
 from gateway.schema.subscription import Subscription
 from gateway.schema.telemetry import Telemetry
@@ -40,11 +41,19 @@ CONCRETE_TYPES: list[type] = [
 def build_schema(
     introspection: bool = True, extra_extensions: Sequence[Any] = ()
 ) -> strawberry.Schema:
-    # Telemetry first: its exit runs last, after ErrorPolicy has shaped the errors.
-    extensions: list[Any] = [Telemetry, ErrorPolicy, ReportingParserCache, ValidationCache]
+    # Telemetry first: its exit runs last, after ErrorPolicy has shaped the errors. The guard
+    # refuses over-budget documents before validation; its caches keep parse errors visible.
+    extensions: list[Any] = [
+        Telemetry,
+        ErrorPolicy,
+        QueryGuard,
+        GuardedParserCache,
+        GuardedValidationCache,
+    ]
     extensions.extend(extra_extensions)
     if not introspection:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+        # A factory, not an instance: instances are deprecated since Strawberry 0.341.
+        extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
     entities(CONCRETE_TYPES)
     return strawberry.federation.Schema(
         query=Query,

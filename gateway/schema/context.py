@@ -7,15 +7,22 @@ from typing import Any
 
 from strawberry.types import Info as _Info
 
+from gateway.auth import ANONYMOUS, Principal
 from gateway.cache.policy import wants_fresh
 from gateway.live.hub import Hub
 from gateway.loaders import Loaders, Upstream
 from gateway.observability.hooks import current_request_id
+from gateway.providers.resilience import CallBudget
+from gateway.quota import QueryQuota
+from gateway.schema.cost import Cost
 
 
 @dataclass
 class Context:
-    """Made per HTTP request (per WebSocket connection for subscriptions: never reuse loaders)."""
+    """Made per HTTP request (per WebSocket connection for subscriptions: never reuse loaders).
+
+    `upstream` is the app's upstream as this request's principal sees it: only its sources.
+    """
 
     upstream: Upstream
     loaders: Loaders
@@ -24,11 +31,37 @@ class Context:
     request: Any = None
     #: The app's subscription hub (one poller per watched object); None outside the app.
     hub: Hub | None = None
+    principal: Principal = ANONYMOUS
+    quota: QueryQuota | None = None
+    #: Set by the query guard: the operation's estimate and the upstream calls it made.
+    cost: Cost | None = None
+    budget: CallBudget | None = None
+    #: graphql-transport-ws `connection_init` payload (Strawberry sets it over WebSocket).
+    connection_params: Any = None
 
     @classmethod
-    def for_request(cls, upstream: Upstream, request: Any = None) -> Context:
+    def for_request(
+        cls,
+        upstream: Upstream,
+        request: Any = None,
+        principal: Principal = ANONYMOUS,
+        quota: QueryQuota | None = None,
+    ) -> Context:
+        scoped = upstream.scoped(principal.sources)
         fresh = wants_fresh(getattr(request, "headers", None))
-        return cls(upstream=upstream, loaders=Loaders(upstream, fresh=fresh), request=request)
+        return cls(
+            upstream=scoped,
+            loaders=Loaders(scoped, fresh=fresh),
+            request=request,
+            principal=principal,
+            quota=quota,
+        )
+
+    def authenticate(self, principal: Principal) -> None:
+        """Adopt the principal a WebSocket `connection_init` proved (HTTP ones come earlier)."""
+        self.principal = principal
+        self.upstream = self.upstream.root.scoped(principal.sources)
+        self.loaders = Loaders(self.upstream, fresh=self.loaders.fresh)
 
 
 Info = _Info[Context, None]

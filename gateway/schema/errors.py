@@ -9,6 +9,7 @@ request's id (`requestId`, also the `X-Request-Id` header and each log line's `r
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -19,8 +20,12 @@ from gateway.providers.base import ErrorCode, GatewayError
 
 log = logging.getLogger("gateway.errors")
 
+#: graphql-core's hints (" Did you mean 'x' or 'y'?") tell a stranger the schema's names.
+_SUGGESTION = re.compile(r" Did you mean [^?]*\?")
+_TOKEN_LIMIT = re.compile(r"Document contains more than \d+ tokens")
 
-def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
+
+def shape_error(error: GraphQLError, request_id: str, suggestions: bool = True) -> GraphQLError:
     """The client's view of `error`: a code from the table and the request's id, always."""
     original = error.original_error
     if isinstance(original, GatewayError):
@@ -28,10 +33,13 @@ def shape_error(error: GraphQLError, request_id: str) -> GraphQLError:
         return error
     if original is None:
         extensions = dict(error.extensions or {})
+        if _TOKEN_LIMIT.search(error.message):  # graphql-core's token cap is a syntax error
+            extensions.setdefault("code", ErrorCode.QUERY_TOO_COSTLY.value)
         extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
         extensions["requestId"] = request_id
+        message = error.message if suggestions else _SUGGESTION.sub("", error.message)
         return GraphQLError(
-            error.message,
+            message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
@@ -62,11 +70,18 @@ class ErrorPolicy(SchemaExtension):
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", "-")
-        result.errors = [shape_error(e, request_id) for e in result.errors]
+        result.errors = [shape_error(e, request_id, _suggestions(context)) for e in result.errors]
 
     def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         """Subscription events leave one by one (over WebSocket): shape each as it goes."""
         if isinstance(result, ExecutionResult) and result.errors:
-            request_id = getattr(self.execution_context.context, "request_id", "-")
-            result.errors = [shape_error(e, request_id) for e in result.errors]
+            context = self.execution_context.context
+            request_id = getattr(context, "request_id", "-")
+            suggestions = _suggestions(context)
+            result.errors = [shape_error(e, request_id, suggestions) for e in result.errors]
         yield
+
+
+def _suggestions(context: object) -> bool:
+    settings = getattr(getattr(context, "upstream", None), "settings", None)
+    return bool(settings.graphql.suggestions) if settings is not None else True

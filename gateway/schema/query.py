@@ -47,6 +47,7 @@ def _page(
 
 async def _resolve_node(info: Info, value: str) -> Any:
     type_name, source, key = parse_global_id(value)
+    info.context.upstream.authorize(source)
     kind = next((k for k, r in ROOTS.items() if type_name in r.node_types), None)
     if kind is None:
         raise bad_input(f"malformed id {value!r}: unknown type {type_name}")

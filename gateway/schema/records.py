@@ -97,7 +97,10 @@ def upstream_field(
         return value
 
     resolve.__annotations__ = {"root": Any, "info": strawberry.Info, "return": gql_type | None}
-    return strawberry.field(resolver=resolve, description=description)
+    # The cost estimate counts one detail fetch per object that selects any such field.
+    return strawberry.field(
+        resolver=resolve, description=description, metadata={"gateway_detail": True}
+    )
 
 
 def nested(cls: type[T]) -> Callable[[Any], T]:

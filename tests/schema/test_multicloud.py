@@ -5,11 +5,14 @@ and with Tencent failing, the other two still answer while Tencent's path carrie
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+import pytest
+
 from gateway.emulator.tencent_data import TencentData
-from tests.conftest import Gateway
+from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 
 QUERY = """
 query Three($hoBatch: String!, $tcGroup: String!, $dzJob: String!) {
@@ -199,7 +202,20 @@ def _check_datazone(gw: Gateway, got: dict[str, Any], job_id: str) -> None:
         assert node["batch"] is None and node["tasks"] is None
 
 
-async def test_three_clouds_in_one_query_equal_ground_truth(gateway: Gateway) -> None:
+@pytest.fixture
+async def roomy(upstreams: Upstreams) -> AsyncIterator[Gateway]:
+    """This tree asks for every level in full (runs × calls × sub-calls: a million nodes by the
+    estimate), over the default cost budget; the budgets are tested in tests/security."""
+    upstreams.emulator.faults.reset(quotas=False)
+    upstreams.emulator.calls.clear()
+    budgets = {"max_nodes": 2_000_000, "max_upstream_calls": 50_000}
+    async for gw in open_gateway(upstreams, settings_for(upstreams.url, graphql=budgets)):
+        yield gw
+    upstreams.emulator.faults.reset(quotas=False)
+
+
+async def test_three_clouds_in_one_query_equal_ground_truth(roomy: Gateway) -> None:
+    gateway = roomy
     ids = _ids(gateway)
     data = await gateway.data(QUERY, **ids)
     _check_healthomics(gateway, data["ho"], ids["hoBatch"])
@@ -210,7 +226,8 @@ async def test_three_clouds_in_one_query_equal_ground_truth(gateway: Gateway) ->
     assert calls.get("datazone:GetJobRun", 0) == 0, "details were not asked"
 
 
-async def test_a_failing_tencent_source_leaves_the_others_intact(gateway: Gateway) -> None:
+async def test_a_failing_tencent_source_leaves_the_others_intact(roomy: Gateway) -> None:
+    gateway = roomy
     ids = _ids(gateway)
     gateway.emulator.faults.configure("tencent", "*", error_rate=1.0)
     body = await gateway.query(QUERY, **ids)
