@@ -9,6 +9,8 @@ all subscribers of it.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -17,6 +19,7 @@ import orjson
 import strawberry
 from strawberry.types.base import StrawberryObjectDefinition
 
+from gateway.auth import Principal, unauthenticated
 from gateway.live.hub import Snapshot
 from gateway.loaders import Loaders
 from gateway.providers.base import ErrorCode, GatewayError, bad_input
@@ -71,8 +74,11 @@ async def _watch(
     _check_kind(info, type_name, kind, value)
     context = info.context
     upstream = context.upstream
+    upstream.authorize(source)  # FORBIDDEN for an ungranted source, existing or not
     if source not in upstream.providers:
         raise GatewayError("node not found", ErrorCode.NOT_FOUND)
+    principal = context.principal
+    principal.ensure_fresh()
     hub = context.hub
     if hub is None:
         raise GatewayError("subscriptions are not served here", ErrorCode.INTERNAL)
@@ -83,11 +89,29 @@ async def _watch(
         obj = await _resolve_node(cast(Info, _ProbeInfo(fresh)), value)
         return Snapshot(_Event(obj, loaders), fingerprint(obj), obj.state in settled)
 
-    async for event in hub.watch((type_name, source, native), probe):
+    events = cast(AsyncGenerator[_Event, None], hub.watch((type_name, source, native), probe))
+    while True:
+        try:
+            # A credential that expires ends the subscription then, not at the next change.
+            async with asyncio.timeout_at(_deadline(principal)):
+                event = await anext(events)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            await events.aclose()
+            raise unauthenticated("the credential has expired") from None
+        principal.ensure_fresh()
         # Fields selected under the object resolve through this event's loaders, never
         # through anything the connection cached for an earlier event.
         context.loaders = event.loaders
         yield event.obj
+
+
+def _deadline(principal: Principal) -> float | None:
+    """The event loop's time at which `principal` expires (None: never)."""
+    if principal.expires_at is None:
+        return None
+    return asyncio.get_running_loop().time() + (principal.expires_at - time.time())
 
 
 @strawberry.type
