@@ -80,7 +80,9 @@ def settings_for(url: str, **overrides: Any) -> Settings:
         "graphql": {"playground": False, "introspection": True},
         # Unpaced: tests about other things should not wait on HealthOmics' 10/s; tests that
         # pass their own `limits` get the documented quotas back (tests/faults checks them).
-        "limits": {"upstream_rates": {}},
+        # No per-client quotas either: the paging-law walks send hundreds of queries a minute
+        # from one anonymous client (tests/security checks the quotas).
+        "limits": {"upstream_rates": {}, "queries_per_minute": 0, "cost_points_per_hour": 0},
     }
     values.update(overrides)
     return load_settings(None, **values)

@@ -232,11 +232,15 @@ class Walker:
         collected: list[Slot] = self._slots(page, ref, data.size)[:at]
         if self._offset_paged:
             return await self._before_offset(want, collected, ref)
+        # The chain holds the pages earlier walks asked for, however small; when it would cost
+        # more than half the budget, re-walking from the start in full pages is cheaper.
+        chain_steps = max(2, self._budget // 2)
         while len(collected) < want and ref is not None:
             assert isinstance(ref, str)
             packed = await self._store.get(self._chain_key(ref))
-            if packed is None:
-                # The chain was forgotten (restart, eviction): re-walk from the start, bounded.
+            chain_steps -= 1
+            if packed is None or chain_steps < 0:
+                # The chain was forgotten (restart, eviction) or is too fine: re-walk, bounded.
                 return await self._tail(want, data)
             ref, size = _unpack(packed)
             page = await self._fetch(ref, size)

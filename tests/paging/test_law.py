@@ -189,3 +189,24 @@ async def test_turning_back_mid_walk_meets_the_same_items(
         assert back["pageInfo"]["hasNextPage"] is True
     finally:
         faults.reset(quotas=False)
+
+
+async def test_back_through_a_chain_of_tiny_pages_stays_within_the_walk_bound(
+    law_gateway: Gateway,
+) -> None:
+    """`first: 1` walks leave a chain of one-item pages; `last: 100` back through it would need
+    a hundred of them: the walker re-walks from the start in full pages instead."""
+    gw = law_gateway
+    gw.emulator.faults.reset(quotas=False)
+    case = cases(gw.upstreams)[0]
+    after = None
+    cursors: list[str] = []
+    for _ in range(len(case.truth)):
+        conn = await fetch(gw, case, first=1, after=after)
+        cursors.append(conn["pageInfo"]["endCursor"])
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    position = len(cursors) - 1
+    back = await fetch(gw, case, last=100, before=cursors[position])
+    assert [item_key(e) for e in back["edges"]] == case.truth[max(0, position - 100) : position]
