@@ -125,3 +125,21 @@ async def test_nested_paths_stay_in_their_granted_source(keyed: Secured) -> None
     assert not body.get("errors"), body
     assert body["data"]["run"]["source"] == "aws"
     assert {e["node"]["source"] for e in body["data"]["run"]["tasks"]["edges"]} <= {"aws"}
+
+
+ENTITIES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
+  ... on HealthOmicsRun { id nativeId } } }"""
+
+
+async def test_federation_entities_refuse_ungranted_sources(keyed: Secured) -> None:
+    """A router asking `_entities` on a client's behalf gets the same scoping as `node`."""
+    real = run_ids(keyed.upstreams)[0]
+    mine = global_id("HealthOmicsRun", "aws", real)
+    theirs = global_id("HealthOmicsRun", OTHER_SOURCE, real)
+    missing = global_id("HealthOmicsRun", OTHER_SOURCE, "999999999")
+    reps = [{"__typename": "HealthOmicsRun", "id": gid} for gid in (mine, theirs, missing)]
+    keyed.upstreams.emulator.calls.clear()
+    body = await keyed.query(ENTITIES, KEY_A, reps=reps)
+    assert body["data"]["_entities"] == [{"id": mine, "nativeId": real}, None, None]
+    assert forbidden_only(body) == [["_entities", 1], ["_entities", 2]]
+    assert keyed.calls() == {"omics:GetRun": 1}
