@@ -28,10 +28,10 @@ from typing import Any
 import httpx
 import psutil
 
-from gateway.auth import new_api_key
 from gateway.emulator.app import create_emulator
 from gateway.emulator.server import LoopbackServer
 from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+from gateway.security.auth import new_api_key
 
 TIME_LIMIT_SECONDS = 600
 

@@ -171,7 +171,7 @@ def assets(args: argparse.Namespace) -> int:
 
 
 def hash_key(args: argparse.Namespace) -> int:
-    from gateway.auth import new_api_key
+    from gateway.security.auth import new_api_key
 
     key, digest = new_api_key()
     print(f"key (give it to the client; it is not stored): {key}")

@@ -42,7 +42,7 @@ from gateway.providers.base import (
 from gateway.providers.healthomics import HealthOmicsProvider
 from gateway.providers.resilience import Guards
 from gateway.ratelimit import RateLimiter
-from gateway.ratelimit_redis import rate_limiter_for
+from gateway.ratelimit.redis import rate_limiter_for
 
 log = logging.getLogger(__name__)
 K = TypeVar("K", bound=Hashable)
@@ -102,8 +102,8 @@ class Upstream:
     @classmethod
     def from_settings(cls, settings: Settings) -> Upstream:
         from gateway.providers.datazone import DataZoneProvider
-        from gateway.providers.ratelimit import RollingWindowRateLimiter
         from gateway.providers.tencent import TencentOmicsProvider
+        from gateway.ratelimit.rolling import RollingWindowRateLimiter
 
         gates: dict[str, asyncio.Semaphore] = {}
         providers: dict[str, Any] = {}

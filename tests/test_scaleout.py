@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
-from tests.test_ratelimit_redis import max_in_window
+from tests.ratelimit.test_redis import max_in_window
 
 
 @asynccontextmanager

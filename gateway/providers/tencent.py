@@ -24,9 +24,9 @@ from gateway.providers.base import (
     UpstreamError,
     bad_input,
 )
-from gateway.providers.ratelimit import RollingWindowRateLimiter
 from gateway.providers.resilience import SourceGuard
 from gateway.providers.tencent_wire import TencentWire
+from gateway.ratelimit.rolling import RollingWindowRateLimiter
 
 MAX_LIMIT = 100
 #: How often an empty page is asked again while TotalCount says more items follow.

@@ -32,8 +32,8 @@ from tencentcloud.omics.v20221128 import models, omics_client_async
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.observability import hooks as observe
 from gateway.providers.base import ErrorCode, GatewayError, ProviderKind, UpstreamError
-from gateway.providers.ratelimit import RollingWindowRateLimiter
 from gateway.providers.resilience import SourceGuard
+from gateway.ratelimit.rolling import RollingWindowRateLimiter
 
 log = logging.getLogger(__name__)
 _KIND = ProviderKind.TENCENT_OMICS.value

@@ -7,14 +7,14 @@ from typing import Any
 
 from strawberry.types import Info as _Info
 
-from gateway.auth import ANONYMOUS, Principal
 from gateway.cache.policy import wants_fresh
 from gateway.live.hub import Hub
 from gateway.loaders import Loaders, Upstream
 from gateway.observability.hooks import current_request_id
 from gateway.providers.resilience import CallBudget
-from gateway.quota import QueryQuota
 from gateway.schema.cost import Cost
+from gateway.security.auth import ANONYMOUS, Principal
+from gateway.security.quota import QueryQuota
 
 
 @dataclass

@@ -21,9 +21,9 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from gateway.config import Settings
 from gateway.providers.base import ErrorCode
 from gateway.providers.resilience import call_budget
-from gateway.quota import Allowance
 from gateway.schema.audit import audit
 from gateway.schema.cost import Cost, estimate
+from gateway.security.quota import Allowance
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,6 @@ import orjson
 import strawberry
 from strawberry.types.base import StrawberryObjectDefinition
 
-from gateway.auth import Principal, unauthenticated
 from gateway.live.hub import Snapshot
 from gateway.loaders import Loaders
 from gateway.providers.base import ErrorCode, GatewayError, bad_input
@@ -27,6 +26,7 @@ from gateway.schema.context import Context, Info
 from gateway.schema.ids import parse_global_id
 from gateway.schema.interfaces import Batch, Run
 from gateway.schema.query import _resolve_node
+from gateway.security.auth import Principal, unauthenticated
 from gateway.states import SETTLED_BATCH_STATES, SETTLED_RUN_STATES
 
 

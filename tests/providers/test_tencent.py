@@ -17,7 +17,6 @@ import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
 from gateway.providers.base import ErrorCode, ProviderKind
-from gateway.providers.ratelimit import RollingWindowRateLimiter
 from gateway.providers.tencent_wire import (
     MAX_ATTEMPTS,
     http_profile,
@@ -25,6 +24,7 @@ from gateway.providers.tencent_wire import (
     resolve_credential,
     retryable,
 )
+from gateway.ratelimit.rolling import RollingWindowRateLimiter
 from gateway.schema.ids import global_id
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 

@@ -19,10 +19,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.app import create_app
-from gateway.auth import hash_key
 from gateway.emulator.server import LoopbackServer
 from gateway.emulator.sigv4 import DEMO_SECRET_ACCESS_KEY
 from gateway.schema.ids import global_id
+from gateway.security.auth import hash_key
 from tests.conftest import CURSOR_KEY, HO_SOURCE, Upstreams, settings_for
 
 OTHER_SOURCE = "aws2"

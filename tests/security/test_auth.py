@@ -15,7 +15,7 @@ with warnings.catch_warnings():  # Starlette would rather have httpx2; httpx is 
     from starlette.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.auth import Principal
+from gateway.security.auth import Principal
 from tests.conftest import HO_SOURCE, Upstreams, settings_for
 from tests.security.conftest import (
     API_KEYS,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from gateway import cli
-from gateway.auth import Authenticator, hash_key
 from gateway.config import AuthConfig
+from gateway.security.auth import Authenticator, hash_key
 
 
 async def test_hash_key_prints_a_key_and_its_config_entry(

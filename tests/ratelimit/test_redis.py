@@ -8,7 +8,7 @@ import time
 from gateway.cache.redis_backend import connect
 from gateway.config import load_settings
 from gateway.ratelimit import MemoryRateLimiter
-from gateway.ratelimit_redis import RedisRateLimiter, rate_limiter_for
+from gateway.ratelimit.redis import RedisRateLimiter, rate_limiter_for
 
 
 def max_in_window(stamps: list[float], window: float = 1.0) -> int:

@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers
 
-from gateway.auth import Authenticator, credential_from_headers
 from gateway.providers.base import ErrorCode, GatewayError
 from gateway.schema.audit import audit_refused
+from gateway.security.auth import Authenticator, credential_from_headers
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

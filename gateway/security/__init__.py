@@ -1,0 +1,1 @@
+"""Who may ask what: authentication, the gate before parsing, per-client quotas."""
