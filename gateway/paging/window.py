@@ -198,7 +198,9 @@ class Walker:
         """`last: n` (before a cursor or from the end): n items and a truthful hasPreviousPage."""
         want = n + 1
         if before is None:
-            slots = await self._tail(want, None)
+            slots = await (
+                self._tail_offset(want) if self._offset_paged else self._tail(want, None)
+            )
             has_next = False
         else:
             slots = await self._before(want, before)
@@ -222,6 +224,13 @@ class Walker:
                     raise cursor_expired("cursor's item is no longer listed upstream")
                 return list(kept)
             ref = page.next_ref
+
+    async def _tail_offset(self, want: int) -> list[Slot]:
+        """Offset listings count themselves: read the first page, then jump to the end."""
+        first = await self._fetch(None, self._max)
+        if self.total is None or first.next_ref is None:
+            return self._slots(first, None, self._max)[-want:]
+        return await self._before_offset(want, [], self.total)
 
     async def _before(self, want: int, data: CursorData) -> list[Slot]:
         ref = await self.resolve(data.ref)
