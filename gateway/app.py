@@ -42,6 +42,7 @@ from gateway.observability.tracing import Tracing
 from gateway.persisted import PersistedQueries, refusal
 from gateway.providers.base import GatewayError
 from gateway.schema import build_schema
+from gateway.schema.audit import audit_kept
 from gateway.schema.context import Context
 from gateway.schema.limits import charge_quota
 from gateway.schema.telemetry import STATS_EXTENSION, STATS_HEADER
@@ -159,14 +160,16 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 getattr(request, "headers", None),
             )
         if key is not None and not context.loaders.fresh:
-            kept: tuple[ExecutionResult, int] | None = self.responses.get(key)
+            kept: tuple[ExecutionResult, int, list[str]] | None = self.responses.get(key)
             if kept is not None:
                 # A kept answer costs no upstream call, but it is still one of the client's
-                # queries, charged at its estimate like any other: quotas stay predictable.
-                refused = charge_quota(context, self.settings, calls=kept[1])
+                # queries, charged at its estimate and audited like any other.
+                answer, estimate, sources = kept
+                refused = charge_quota(context, self.settings, calls=estimate)
                 if refused is not None:
                     return ExecutionResult(data=None, errors=[refused])
-                return kept[0]
+                audit_kept(context, request_data.operation_name, sources, estimate)
+                return answer
         result: ExecutionResult = await super().execute_single(
             request=request,
             request_adapter=request_adapter,
@@ -177,7 +180,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if key is not None and not result.errors and result.data is not None:
             expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
             estimate = context.cost.calls if context.cost is not None else 1
-            self.responses.put(key, (result, estimate), expires, len(orjson.dumps(result.data)))
+            sources = sorted(context.budget.calls) if context.budget is not None else []
+            size = len(orjson.dumps(result.data))
+            self.responses.put(key, (result, estimate, sources), expires, size)
         return result
 
 

@@ -69,6 +69,27 @@ def audit(ec: ExecutionContext) -> None:
     log.info(json.dumps(line, separators=(",", ":")))
 
 
+def audit_kept(
+    context: Any, operation: str | None, sources: list[str], estimated: int | None
+) -> None:
+    """An answer served from the kept answers: no upstream call, still one line."""
+    principal = context.principal
+    line = {
+        "requestId": context.request_id,
+        "principal": principal.subject,
+        "auth": principal.kind,
+        "operation": operation,
+        "sources": sources,
+        "refusedSources": [],
+        "estimatedUpstreamCalls": estimated,
+        "upstreamCalls": 0,
+        "kept": True,
+        "outcome": "ok",
+        "errorCodes": [],
+    }
+    log.info(json.dumps(line, separators=(",", ":")))
+
+
 def audit_refused(request_id: str, reason: str, code: str) -> None:
     """Requests refused before GraphQL saw them (no or bad credentials, oversized body)."""
     line: dict[str, Any] = {

@@ -37,6 +37,25 @@ async def test_one_audit_line_per_query(keyed: Secured, caplog: pytest.LogCaptur
     assert KEY_A not in text and "rgw_wrong-key" not in text
 
 
+async def test_a_kept_answer_is_audited_and_charged_too(
+    keyed: Secured, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.audit")
+    run = run_ids(keyed.upstreams)[0]
+    query = (
+        f'{{ run(source: "aws", id: "{run}") {{ name tasks(first: 3) {{ edges {{ cursor }} }} }} }}'
+    )
+    first = await keyed.query(query, KEY_A)
+    keyed.upstreams.emulator.calls.clear()
+    again = await keyed.query(query, KEY_A)
+    assert again == first and keyed.calls() == {}, "served from the kept answers"
+    executed, kept = audit_lines(caplog)
+    assert executed["upstreamCalls"] == 2 and "kept" not in executed
+    assert kept["kept"] is True and kept["upstreamCalls"] == 0
+    assert kept["principal"] == "lab-a" and kept["sources"] == ["aws"]
+    assert kept["estimatedUpstreamCalls"] == executed["estimatedUpstreamCalls"]
+
+
 async def test_untyped_failures_are_masked_with_a_request_id(
     keyed: Secured, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
