@@ -10,6 +10,7 @@ import asyncio
 import random
 import threading
 import time
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
@@ -72,6 +73,7 @@ class Faults:
         self._lock = threading.Lock()
         self._settings: dict[tuple[str, str], OperationFaults] = {}
         self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._seen: set[Hashable] = set()
         if quotas:
             for key, rps in DEFAULT_QUOTAS.items():
                 self._settings[key] = OperationFaults(quota_rps=rps)
@@ -86,6 +88,7 @@ class Faults:
             updated = replace(current, **changes)
             self._settings[(service, operation)] = updated
             self._buckets.pop((service, operation), None)
+            self._seen.clear()
             return updated
 
     def apply_preset(self, name: str) -> None:
@@ -105,9 +108,19 @@ class Faults:
         with self._lock:
             self._settings.clear()
             self._buckets.clear()
+            self._seen.clear()
             if quotas:
                 for key, rps in DEFAULT_QUOTAS.items():
                     self._settings[key] = OperationFaults(quota_rps=rps)
+
+    def first_time(self, key: Hashable) -> bool:
+        """True the first time `key` is met since faults were last set: hostile paging that
+        must happen once per page (an empty page, then the real one) starts afresh each time."""
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen.add(key)
+            return True
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         with self._lock:

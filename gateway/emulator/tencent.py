@@ -13,7 +13,6 @@ UnsupportedRegion, as the real API answers.
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -57,8 +56,6 @@ class TencentService:
         self.clock = clock
         self.faults = faults
         self.calls = calls
-        self._lock = threading.Lock()
-        self._served_empty: set[tuple[str, str, str, int]] = set()
         self._actions: dict[str, Handler] = {
             "GetRunStatus": self._get_run_status,
             "GetRunCalls": self._get_run_calls,
@@ -66,11 +63,6 @@ class TencentService:
             "DescribeRunGroups": self._describe_run_groups,
         }
         assert set(self._actions) == set(ACTION_PARAMS)
-
-    def reset_paging(self) -> None:
-        """Forget which empty pages were served, so hostile paging starts afresh."""
-        with self._lock:
-            self._served_empty.clear()
 
     async def handle(self, request: Request) -> Response:
         action = request.headers.get("x-tc-action", "")
@@ -205,15 +197,9 @@ class TencentService:
         """
         f: OperationFaults = self.faults.effective("tencent", action)
         offset, limit = req.offset, req.limit
-        if not f.empty_pages:
-            with self._lock:
-                self._served_empty = {k for k in self._served_empty if k[0] != action}
-        elif offset < total and _mix(offset, 1) % 2 == 0:
-            key = (action, project_id, req.filter_key(), offset)
-            with self._lock:
-                first = key not in self._served_empty
-                self._served_empty.add(key)
-            if first:
+        if f.empty_pages and offset < total and _mix(offset, 1) % 2 == 0:
+            key = ("tencent", action, project_id, req.filter_key(), offset)
+            if self.faults.first_time(key):
                 return offset, offset
         size = limit
         if f.short_pages and limit > 1:
