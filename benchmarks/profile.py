@@ -8,9 +8,9 @@ cached, no kept answer). Prints the profile as text; `--html PATH` writes it as 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import pstats
-import asyncio
 import time
 from pathlib import Path
 from typing import Any
