@@ -57,7 +57,9 @@ async def main(what: str, html: str | None, rounds: int, show_all: bool, flat: b
                     assert result.errors is None, result.errors
                 profiler.stop()
     if flat:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("tottime").print_stats(45)
+        stats.sort_stats("cumulative").print_stats(60)
         return
     print(profiler.output_text(unicode=True, color=False, show_all=show_all))
     if html:
