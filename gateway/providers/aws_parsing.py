@@ -5,14 +5,16 @@ member: for each it reads the member's wire name, looks the value up, then dispa
 `getattr(self, f"_handle_{type}")` and, for strings, checks the jsonvalue-header trait — five
 Python calls per scalar, ~40% of a cold tree's upstream CPU. `FastRestJSONParser` computes,
 once per structure shape, each member's wire name and how its value converts (as is, `int`, the
-timestamp parser, or botocore's own handler for anything else), so the answers are botocore's
-own. Everything else (errors, metadata, headers, lists, maps, documents, unions) is botocore's.
+timestamp parser, or botocore's own handler for anything else), so the answers are
+botocore's own; bodies are decoded by orjson. Everything else (errors, metadata, headers,
+lists, maps, documents, unions) is botocore's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from aiobotocore.parsers import AioResponseParserFactory, AioRestJSONParser
 from botocore.model import Shape
 
@@ -48,6 +50,16 @@ class FastRestJSONParser(AioRestJSONParser):  # type: ignore[misc]
         # Keyed by the shape object (botocore caches one per operation model); the shape is
         # kept beside its plan so its id is never reused while the entry lives.
         self._plans: dict[int, tuple[Shape, Plan]] = {}
+
+    def _parse_body_as_json(self, body_contents: bytes) -> Any:
+        # orjson decodes a 100-task page several times faster than json; anything it refuses
+        # (NaN, integers over 64 bits, lone surrogates, not JSON) goes the way botocore takes.
+        if body_contents:
+            try:
+                return orjson.loads(body_contents)
+            except orjson.JSONDecodeError:
+                pass
+        return super()._parse_body_as_json(body_contents)
 
     def _handle_structure(self, shape: Shape, value: Any) -> Any:
         if shape.is_document_type or value is None or getattr(shape, "is_tagged_union", False):
