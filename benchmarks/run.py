@@ -34,6 +34,9 @@ from gateway.config import Settings, load_settings
 from gateway.schema.context import Context
 
 LATENCY_MS = 20.0
+#: The latency ratio's limits: the concurrency cap ≥ 100 and no client-side pacing (an empty
+#: rate table replaces the documented quotas the gateway paces at by default).
+UNPACED: dict[str, Any] = {"concurrency_per_account": 128, "upstream_rates": {}}
 ROWS: list[tuple[str, str, str, str]] = []
 
 
@@ -105,7 +108,7 @@ async def reference_section(
     """Calls, cold latency and warm ratios; returns a warm gateway for the CPU section."""
     q = reference_query(batch)
     emu.fault("*", latency_ms=LATENCY_MS)
-    cfg = settings(emu.url, limits={"concurrency_per_account": 128})
+    cfg = settings(emu.url, limits=UNPACED)
     colds, calls_seen = [], []
     data: dict[str, Any] = {}
     gw: InProcess | None = None

@@ -33,6 +33,7 @@ from botocore.exceptions import (
 
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.observability import hooks as observe
+from gateway.providers.aws_parsing import FastParserFactory
 from gateway.providers.base import (
     ErrorCode,
     GatewayError,
@@ -178,9 +179,9 @@ class AwsWire:
         self._gate = gate
         self.guard = guard or SourceGuard(config, limits)
         self._session = session or AioSession(profile=config.profile)
-        self._session.get_component("response_parser_factory").set_parser_defaults(
-            timestamp_parser=parse_timestamp
-        )
+        parsers = FastParserFactory()
+        parsers.set_parser_defaults(timestamp_parser=parse_timestamp)
+        self._session.register_component("response_parser_factory", parsers)
         self._stack = AsyncExitStack()
         self._client: Any = None
         self._lock = asyncio.Lock()

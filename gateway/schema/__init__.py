@@ -15,6 +15,7 @@ import strawberry.federation
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules
 
+from gateway.schema import fastpath
 from gateway.schema.datazone import DataZoneJob, DataZoneJobRun
 from gateway.schema.errors import ErrorPolicy
 from gateway.schema.federation import FEDERATION_VERSION, entities
@@ -55,13 +56,15 @@ def build_schema(
         # A factory, not an instance: instances are deprecated since Strawberry 0.341.
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
     entities(CONCRETE_TYPES)
-    return strawberry.federation.Schema(
+    schema = strawberry.federation.Schema(
         query=Query,
         subscription=Subscription,
         types=CONCRETE_TYPES,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
     )
+    fastpath.install(schema)
+    return schema
 
 
 def export_sdl() -> str:

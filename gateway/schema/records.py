@@ -45,6 +45,7 @@ def _defaults(cls: Any) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]] | 
         if f.default is not dataclasses.MISSING:
             plain[f.name] = f.default
         elif f.default_factory is not dataclasses.MISSING:
+            plain.pop(f.name, None)  # made per instance, unless the record or `extra` has it
             factories.append((f.name, f.default_factory))
     return plain, tuple(factories)
 
@@ -57,26 +58,25 @@ def build(cls: type[T], record: Mapping[str, Any] | None, **extra: Any) -> T:
     visited: defaults, then the record, then `extra` go straight into the instance's `__dict__`.
     """
     plan = _plan(cast(Any, cls))
-    values: dict[str, Any] = {}
+    defaults = _defaults(cast(Any, cls))
+    state: dict[str, Any] = {} if defaults is None else defaults[0].copy()
     if record:
+        get = plan.get
         for key, value in record.items():
-            target = plan.get(key)
+            target = get(key)
             if target is not None:
                 name, sub = target
-                values[name] = build(sub, value) if sub is not None and value is not None else value
-    values.update(extra)
-    defaults = _defaults(cast(Any, cls))
+                state[name] = build(sub, value) if sub is not None and value is not None else value
+    state.update(extra)
     if defaults is None:
         for name, _ in plan.values():
-            values.setdefault(name, None)
-        return cls(**values)
-    obj: T = object.__new__(cls)
-    state = obj.__dict__
-    state.update(defaults[0])
+            state.setdefault(name, None)
+        return cls(**state)
     for name, factory in defaults[1]:
-        if name not in values:
+        if name not in state:
             state[name] = factory()
-    state.update(values)
+    obj: T = object.__new__(cls)
+    obj.__dict__.update(state)
     return obj
 
 
