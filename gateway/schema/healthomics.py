@@ -8,10 +8,23 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.loaders import Connection, Loaders
-from gateway.providers.base import ErrorCode, GatewayError, Page, ProviderKind, Record
-from gateway.providers.healthomics import HealthOmicsProvider
+from gateway.loaders import Connection
+from gateway.providers.base import ErrorCode, GatewayError, ProviderKind, Record
 from gateway.schema.context import Info
+from gateway.schema.healthomics_loaders import (
+    load_batch,
+    load_run,
+    load_run_in_batch,
+    load_task,
+    provider_of,
+)
+from gateway.schema.healthomics_records import (
+    HealthOmicsDefaultRunSetting,
+    HealthOmicsImageDetails,
+    HealthOmicsRunLogLocation,
+    HealthOmicsRunSummary,
+    HealthOmicsSubmissionSummary,
+)
 from gateway.schema.ids import global_id
 from gateway.schema.interfaces import (
     Batch,
@@ -33,148 +46,10 @@ from gateway.states import (
     batch_state,
     run_settled,
     run_state,
-    task_settled,
     task_state,
 )
 
 HO = ProviderKind.HEALTHOMICS
-
-
-# -- loaders: one upstream call per distinct key per request; cached across requests by state --
-
-
-def _settled_batch(record: Record) -> bool:
-    return batch_settled(HO, record.get("status"))
-
-
-def _settled_run(record: Record) -> bool:
-    return run_settled(HO, record.get("status"))
-
-
-def _settled_task(record: Record) -> bool:
-    return task_settled(HO, record.get("status"))
-
-
-def _provider(info: Info, source: str) -> HealthOmicsProvider:
-    provider: HealthOmicsProvider = info.context.upstream.provider(source)
-    return provider
-
-
-async def load_batch(info: Info, source: str, batch_id: str) -> Record:
-    p = _provider(info, source)
-    loader = info.context.loaders.each(source, "GetBatch", p.get_batch, _settled_batch)
-    record: Record = await loader.load(batch_id)
-    return record
-
-
-async def load_run(info: Info, source: str, run_id: str) -> Record:
-    p = _provider(info, source)
-    loader = info.context.loaders.each(source, "GetRun", p.get_run, _settled_run)
-    record: Record = await loader.load(run_id)
-    return record
-
-
-async def load_task(info: Info, source: str, run_id: str, task_id: str) -> Record:
-    p = _provider(info, source)
-
-    async def get(key: tuple[str, str]) -> Record:
-        return await p.get_run_task(*key)
-
-    loader = info.context.loaders.each(source, "GetRunTask", get, _settled_task)
-    record: Record = await loader.load((run_id, task_id))
-    return record
-
-
-def _settled_runs_page(page: Page) -> bool:
-    return all(_settled_run(item) for item in page.items)
-
-
-async def load_run_in_batch(
-    info: Info, source: str, batch_id: str, run_id: str, batch_is_settled: bool = False
-) -> Record:
-    """A batch's run as ListRuns(batchId) lists it: ⌈runs/100⌉ calls for the whole batch.
-
-    A page is kept long only when the batch is settled (no run joins it) and so is every run
-    on the page.
-    """
-    loaders: Loaders = info.context.loaders
-    p = _provider(info, source)
-
-    async def batch_fn(keys: list[tuple[str, bool, str]]) -> list[Record | None]:
-        by_batch: dict[tuple[str, bool], dict[str, Record]] = {}
-        for bid, settled in {k[:2] for k in keys}:
-            listing = p.runs(batch_id=bid)
-            items = await loaders.walk_all(p, listing, _settled_runs_page if settled else False)
-            by_batch[(bid, settled)] = {str(item["id"]): item for item in items}
-        return [by_batch[(b, s)].get(r) for b, s, r in keys]
-
-    found: Record | None = await loaders.loader(source, "ListRuns:batch", batch_fn).load(
-        (batch_id, batch_is_settled, run_id)
-    )
-    if found is not None:
-        return found
-    return await load_run(info, source, run_id)  # not listed (e.g. deleted): GetRun has it
-
-
-# -- nested upstream structures -----------------------------------------------------------------
-
-
-@strawberry.type(description="GetBatch.defaultRunSetting: what every run of the batch shares.")
-class HealthOmicsDefaultRunSetting:
-    cache_behavior: str | None
-    cache_id: str | None
-    log_level: str | None
-    name: str | None
-    output_bucket_owner_id: str | None
-    output_uri: str | None
-    parameters: JSON | None
-    priority: int | None
-    retention_mode: str | None
-    role_arn: str | None
-    run_group_id: str | None
-    run_tags: JSON | None
-    storage_capacity: int | None
-    storage_type: str | None
-    workflow_id: str | None
-    workflow_owner_id: str | None
-    workflow_type: str | None
-    workflow_version_name: str | None
-
-
-@strawberry.type(description="GetBatch.runSummary: run counts by state (eventually consistent).")
-class HealthOmicsRunSummary:
-    pending_run_count: int | None
-    starting_run_count: int | None
-    running_run_count: int | None
-    stopping_run_count: int | None
-    completed_run_count: int | None
-    deleted_run_count: int | None
-    failed_run_count: int | None
-    cancelled_run_count: int | None
-
-
-@strawberry.type(description="GetBatch.submissionSummary: submission outcomes by kind.")
-class HealthOmicsSubmissionSummary:
-    successful_start_submission_count: int | None
-    failed_start_submission_count: int | None
-    pending_start_submission_count: int | None
-    successful_cancel_submission_count: int | None
-    failed_cancel_submission_count: int | None
-    successful_delete_submission_count: int | None
-    failed_delete_submission_count: int | None
-
-
-@strawberry.type(description="GetRun.logLocation: the run's CloudWatch log streams.")
-class HealthOmicsRunLogLocation:
-    engine_log_stream: str | None
-    run_log_stream: str | None
-
-
-@strawberry.type(description="GetRunTask.imageDetails: the container image a task ran.")
-class HealthOmicsImageDetails:
-    image: str | None
-    image_digest: str | None
-    source_image: str | None
 
 
 # -- tasks --------------------------------------------------------------------------------------
@@ -324,7 +199,7 @@ class HealthOmicsRun(Run):
     ) -> TaskConnection | None:
         if self.state is RunState.DELETED:
             return None
-        p = _provider(info, self.source)
+        p = provider_of(info, self.source)
         listing = p.tasks(self.native_id, status)
         # A settled run's task list is settled too: the caller knows the parent's state.
         conn = await info.context.loaders.connection(
@@ -416,7 +291,7 @@ class HealthOmicsBatch(Batch):
         run_setting_id: str | None = None,
         run_id: str | None = None,
     ) -> BatchRunConnection | None:
-        p = _provider(info, self.source)
+        p = provider_of(info, self.source)
         listing = p.runs_in_batch(self.native_id, submission_status, run_setting_id, run_id)
         settled = batch_settled(HO, self.status)
         conn = await info.context.loaders.connection(
@@ -462,17 +337,13 @@ def batch_connection_edges(source: str, conn: Connection) -> list[Any]:
     ]
 
 
-def not_found(kind: str, source: str) -> GatewayError:
-    return GatewayError(f"{kind} not found", ErrorCode.NOT_FOUND, source=source, provider=HO)
-
-
 class HealthOmicsRoots:
     """Root fields and `node` for HealthOmics sources; Query dispatches here by provider."""
 
     node_types = frozenset({"HealthOmicsBatch", "HealthOmicsRun", "HealthOmicsTask"})
 
     async def batch(self, info: Info, source: str, batch_id: str) -> HealthOmicsBatch:
-        _provider(info, source)
+        provider_of(info, source)
         from gateway.providers.healthomics import validate_batch_id
 
         validate_batch_id(batch_id)
@@ -481,7 +352,7 @@ class HealthOmicsRoots:
     async def run(self, info: Info, source: str, run_id: str) -> HealthOmicsRun:
         from gateway.providers.healthomics import validate_run_id
 
-        _provider(info, source)
+        provider_of(info, source)
         validate_run_id(run_id)
         return HealthOmicsRun.make(source, await load_run(info, source, run_id), detail=True)
 
@@ -502,7 +373,7 @@ class HealthOmicsRoots:
     async def batches(
         self, info: Info, source: str, filters: dict[str, Any], page: dict[str, Any]
     ) -> list[Any] | tuple[Connection, list[Any]]:
-        p = _provider(info, source)
+        p = provider_of(info, source)
         listing = p.batches(filters.get("status"), filters.get("name"), filters.get("run_group_id"))
         conn = await info.context.loaders.connection(p, listing, **page)
         return conn, batch_connection_edges(source, conn)
@@ -510,7 +381,7 @@ class HealthOmicsRoots:
     async def runs(
         self, info: Info, source: str, filters: dict[str, Any], page: dict[str, Any]
     ) -> RunConnection:
-        p = _provider(info, source)
+        p = provider_of(info, source)
         listing = p.runs(
             batch_id=filters.get("batch_id"),
             run_group_id=filters.get("run_group_id"),
