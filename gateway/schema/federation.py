@@ -1,7 +1,7 @@
 """Apollo Federation v2: every concrete `Node` type is an entity keyed by its global `id`.
 
 A supergraph router resolves references through `_entities`; each representation goes through
-the same `node` resolution as `Query.node` (`query._resolve_node`), so it uses the request's
+the same `node` resolution as `Query.node` (`query.resolve_node`), so it uses the request's
 DataLoaders (N representations of one kind → one loader batch, duplicates → one upstream call)
 and whatever source authorisation guards `node`. Marking is by type, not by module: a provider
 module's types become entities when they are passed to the schema, with no edit here.
@@ -44,11 +44,11 @@ def entity(cls: type) -> type:
 
     async def resolve_reference(info: Info, id: str, **_: Any) -> Any:
         # Imported here: query imports the provider schema modules whose types land here.
-        from gateway.schema.query import _resolve_node
+        from gateway.schema.query import resolve_node
 
         if parse_global_id(id)[0] != type_name:
             raise GatewayError(f"no {type_name} with this id", ErrorCode.NOT_FOUND)
-        return await _resolve_node(info, id)
+        return await resolve_node(info, id)
 
     cls.resolve_reference = staticmethod(resolve_reference)  # type: ignore[attr-defined]
     return cls

@@ -45,7 +45,9 @@ def _page(
     return {"first": first, "after": after, "last": last, "before": before}
 
 
-async def _resolve_node(info: Info, value: str) -> Any:
+async def resolve_node(info: Info, value: str) -> Any:
+    """Any object by its global id, scoped to the client: `node`, `nodes`, `_entities` and the
+    subscriptions all come here, so they share loaders, authorisation and errors."""
     type_name, source, key = parse_global_id(value)
     info.context.upstream.authorize(source)
     kind = next((k for k, r in ROOTS.items() if type_name in r.node_types), None)
@@ -69,12 +71,12 @@ class Query:
 
     @strawberry.field(description="Any object by its global id; null (with NOT_FOUND) if gone.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        result: Node | None = await _resolve_node(info, id)
+        result: Node | None = await resolve_node(info, id)
         return result
 
     @strawberry.field(description="Objects by global ids, each null (with an error) if absent.")
     def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        resolved: list[Awaitable[Any]] = [_resolve_node(info, i) for i in ids]
+        resolved: list[Awaitable[Any]] = [resolve_node(info, i) for i in ids]
         return resolved  # type: ignore[return-value]  # graphql-core awaits each item alone
 
     @strawberry.field(description="One batch (HealthOmics batch or Tencent run group).")

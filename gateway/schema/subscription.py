@@ -25,7 +25,7 @@ from gateway.providers.base import ErrorCode, GatewayError, bad_input
 from gateway.schema.context import Context, Info
 from gateway.schema.ids import parse_global_id
 from gateway.schema.interfaces import Batch, Run
-from gateway.schema.query import _resolve_node
+from gateway.schema.query import resolve_node
 from gateway.security.auth import Principal, unauthenticated
 from gateway.states import SETTLED_BATCH_STATES, SETTLED_RUN_STATES
 
@@ -86,7 +86,7 @@ async def _watch(
     async def probe() -> Snapshot[_Event]:
         loaders = Loaders(upstream, fresh=True)
         fresh = Context(upstream=upstream, loaders=loaders, request_id=context.request_id)
-        obj = await _resolve_node(cast(Info, _ProbeInfo(fresh)), value)
+        obj = await resolve_node(cast(Info, _ProbeInfo(fresh)), value)
         return Snapshot(_Event(obj, loaders), fingerprint(obj), obj.state in settled)
 
     events = cast(AsyncGenerator[_Event, None], hub.watch((type_name, source, native), probe))
