@@ -148,9 +148,17 @@ def export_schema(args: argparse.Namespace) -> int:
 
 
 def emulator(args: argparse.Namespace) -> int:
+    import tomllib
+    from pathlib import Path
+
     from gateway.emulator.server import serve as serve_emulator
 
-    serve_emulator(args.host, args.port, args.seed, args.scale, not args.no_quotas)
+    faults = None
+    if args.faults:
+        path = Path(args.faults)
+        text = path.read_text()
+        faults = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    serve_emulator(args.host, args.port, args.seed, args.scale, not args.no_quotas, faults)
     return 0
 
 
@@ -201,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--scale", choices=["small", "demo", "large"], default="demo")
     p.add_argument("--no-quotas", action="store_true", help="lift Tencent's 20/s quota")
+    p.add_argument("--faults", help="faults to start with: a TOML or JSON file (see README)")
     p.set_defaults(func=emulator)
 
     p = sub.add_parser("hash-key", help="make a new API key and the hash for [auth] api_keys")

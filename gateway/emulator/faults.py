@@ -10,7 +10,7 @@ import asyncio
 import random
 import threading
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
@@ -103,6 +103,21 @@ class Faults:
                 self.configure(service, op, quota_rps=None)
         else:
             raise ValueError(f"unknown preset {name!r}")
+
+    def apply_config(self, config: Mapping[str, Any]) -> None:
+        """Faults from a file (`gateway emulator --faults F`), the same as the control API:
+        `presets = ["aws-quotas"]` and `[[operations]]` tables of `service`, `operation` and
+        fault fields. Unknown keys are refused, naming them."""
+        unknown = set(config) - {"presets", "operations"}
+        if unknown:
+            raise ValueError(f"unknown fault config keys: {sorted(unknown)}")
+        for name in config.get("presets", []):
+            self.apply_preset(str(name))
+        for entry in config.get("operations", []):
+            fields = dict(entry)
+            service = str(fields.pop("service"))
+            operation = str(fields.pop("operation", "*"))
+            self.configure(service, operation, **fields)
 
     def reset(self, quotas: bool = True) -> None:
         with self._lock:

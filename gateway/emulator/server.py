@@ -6,6 +6,7 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -98,11 +99,20 @@ class LoopbackServer:
         self.stop()
 
 
-def serve(host: str, port: int, seed: int, scale: str, quotas: bool) -> None:
+def serve(
+    host: str,
+    port: int,
+    seed: int,
+    scale: str,
+    quotas: bool,
+    faults: Mapping[str, Any] | None = None,
+) -> None:
     """Run the emulator in the foreground until SIGINT/SIGTERM; prints where and how to call it."""
     from gateway.emulator.app import create_emulator
 
     emulator = create_emulator(seed=seed, scale=scale, quotas=quotas)
+    if faults:
+        emulator.faults.apply_config(faults)
     srv = LoopbackServer(emulator.app, host=host, port=port, log_level="info")
     print(f"emulator listening on {srv.url} (seed={seed}, scale={scale}, quotas={quotas})")
     print(f"  AWS access key id: {DEMO_ACCESS_KEY_ID}")
