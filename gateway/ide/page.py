@@ -29,7 +29,7 @@ _TREE = """\
 # Watch a run live until it settles: paste its id into
 # subscription {{ runUpdated(id: "…") {{ status state }} }}
 query Tree {{
-  batches(source: "{source}", first: 1) {{
+  batches(source: "{source}"{status}, first: 1) {{
     edges {{
       node {{
         id name status state totalRuns
@@ -59,11 +59,17 @@ query Sources {
 """
 
 
+#: A processed HealthOmics batch shows a whole tree (the newest may have no runs yet); Tencent's
+#: newest run group already has runs and calls.
+_BATCH_FILTER = {ProviderKind.HEALTHOMICS: ', status: "PROCESSED"', ProviderKind.TENCENT_OMICS: ""}
+
+
 def example_query(settings: Settings) -> str:
     """A batch → runs → tasks tree of the first source that has batches; no id needed."""
     for source in settings.sources:
-        if source.provider in (ProviderKind.HEALTHOMICS, ProviderKind.TENCENT_OMICS):
-            return _TREE.format(source=source.name)
+        status = _BATCH_FILTER.get(source.provider)
+        if status is not None:
+            return _TREE.format(source=source.name, status=status)
     return _SOURCES
 
 

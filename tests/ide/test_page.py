@@ -48,7 +48,7 @@ async def test_page_loads_only_the_gateways_own_assets(ide: Gateway) -> None:
 
 async def test_page_preloads_a_tree_query_of_the_first_source(ide: Gateway) -> None:
     page = (await ide.client.get("/graphql", headers=HTML)).text
-    assert f'batches(source: \\"{HO_SOURCE}\\", first: 1)' in page
+    assert f'batches(source: \\"{HO_SOURCE}\\", status: \\"PROCESSED\\", first: 1)' in page
     assert "subscriptionUrl" in page
     # The preloaded query is valid against the schema and answers with data.
     data = await ide.data(example_query(ide.app.state.settings))
