@@ -39,7 +39,7 @@ from gateway.observability import hooks
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
-from gateway.persisted import PersistedQueries, refusal
+from gateway.persisted import CachePersistedQueryStore, PersistedQueries, refusal
 from gateway.providers.base import GatewayError
 from gateway.schema import build_schema
 from gateway.schema.audit import audit_kept
@@ -92,7 +92,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
         cfg = settings.cache
         self.responses = ResponseCache(cfg.responses_max_entries, cfg.responses_max_bytes)
         self._max_response_ttl = cfg.settled_ttl_seconds
-        self.persisted = PersistedQueries(settings.graphql)
+        shared = upstream.shared_backend
+        self.persisted = PersistedQueries(
+            settings.graphql, CachePersistedQueryStore(shared) if shared is not None else None
+        )
         self.authenticator = authenticator or Authenticator(settings.auth)
         self.quota = quota
 

@@ -89,6 +89,9 @@ class Upstream:
             backend = MemoryBackend(cfg.max_entries, cfg.max_bytes)
             self.store = store or MemoryTokenStore()
         self.cache = UpstreamCache(backend)
+        #: The shared backend (Redis) when scaled out, else None: what else replicas must share
+        #: (persisted queries) is kept there too.
+        self.shared_backend: CacheBackend | None = backend if redis is not None else None
         self.policy = TtlPolicy.from_config(cfg)
         self.limiter: RateLimiter = limiter or rate_limiter_for(settings, redis)
         self.guards = guards or Guards(settings.limits, self.limiter)

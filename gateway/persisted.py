@@ -9,8 +9,8 @@ In `allowlist` mode only the operations of a manifest run (Apollo's persisted qu
 JSON, or a plain object of hash → query): a known hash runs its operation, a query whose hash is
 in the manifest runs, anything else is refused and nothing is registered.
 
-Registered queries live behind `PersistedQueryStore` (get/put), in-process by default, so a
-shared backend (Redis) can replace it for replicas.
+Registered queries live behind `PersistedQueryStore` (get/put): an in-process LRU by default,
+the shared cache backend (Redis) when `[cache] url` is set, so replicas share registrations.
 """
 
 from __future__ import annotations
@@ -58,6 +58,23 @@ class MemoryPersistedQueryStore:
         self._data.move_to_end(sha256)
         while len(self._data) > self.max_entries:
             self._data.popitem(last=False)
+
+
+class CachePersistedQueryStore:
+    """Registered queries in the cache backend (Redis when `[cache] url` is set), so every
+    replica knows a hash any replica registered."""
+
+    def __init__(self, backend: Any, prefix: str = "apq:", ttl: float = 7 * 86_400.0) -> None:
+        self._backend = backend
+        self._prefix = prefix
+        self._ttl = ttl
+
+    async def get(self, sha256: str) -> str | None:
+        hit = await self._backend.get(self._prefix + sha256)
+        return str(hit[0]) if hit is not None else None
+
+    async def put(self, sha256: str, query: str) -> None:
+        await self._backend.set(self._prefix + sha256, query, self._ttl)
 
 
 class ManifestError(ConfigError):

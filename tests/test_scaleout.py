@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from gateway.persisted import sha256_hex
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 from tests.ratelimit.test_redis import max_in_window
 
@@ -86,3 +87,16 @@ async def test_replicas_share_one_rate_budget(upstreams: Upstreams, redis_url: s
     assert len(stamps) == 20
     assert max(stamps) - min(stamps) >= 19 / rate - 0.05
     assert max_in_window(stamps) <= rate
+
+
+async def test_replicas_share_persisted_queries(upstreams: Upstreams, redis_url: str) -> None:
+    """A hash registered through one replica runs on the other (Apollo APQ, stored in Redis)."""
+    query = "query Named { sources { name } }"
+    ext = {"persistedQuery": {"version": 1, "sha256Hash": sha256_hex(query)}}
+    async with two_gateways(upstreams, redis_url) as (a, b):
+        unknown = (await b.client.post("/graphql", json={"extensions": ext})).json()
+        assert unknown["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        registered = await a.client.post("/graphql", json={"query": query, "extensions": ext})
+        assert "errors" not in registered.json()
+        by_hash = (await b.client.post("/graphql", json={"extensions": ext})).json()
+        assert by_hash == registered.json()
