@@ -143,7 +143,7 @@ def rate_limit_wait(key: str, seconds: float) -> None:
 
 
 def breaker_state(source: str, state: str) -> None:
-    """A source's circuit breaker is now `state` (`closed`, `open` or `half_open`)."""
+    """A source's circuit breaker is now `state` (`closed`, `open` or `half-open`)."""
     for sink in current().sinks:
         sink.breaker_state(source, state)
 

@@ -13,7 +13,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 #: Upstream APIs answer in milliseconds to seconds; the last buckets catch hangs up to the deadline.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-BREAKER_STATES = ("closed", "open", "half_open")
+BREAKER_STATES = ("closed", "open", "half-open")
 
 
 class Metrics:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from gateway.config import LimitsConfig, SourceConfig
+from gateway.observability import hooks as observe
 from gateway.providers.base import ErrorCode, GatewayError, UpstreamError
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
 
@@ -84,14 +85,26 @@ class CircuitBreaker:
         failures: int,
         cooldown: float,
         clock: Callable[[], float] = time.monotonic,
+        name: str = "",
     ) -> None:
         self.threshold = failures
         self.cooldown = cooldown
         self._clock = clock
-        self.state = BreakerState.CLOSED
+        self.name = name
+        self._state = BreakerState.CLOSED
         self.consecutive = 0
         self._opened_at = 0.0
         self._probing = False
+
+    @property
+    def state(self) -> BreakerState:
+        return self._state
+
+    @state.setter
+    def state(self, value: BreakerState) -> None:
+        if value is not self._state and self.name:
+            observe.breaker_state(self.name, value.value)  # the /metrics gauge follows it
+        self._state = value
 
     def allow(self) -> bool:
         """Whether a call may go upstream now (at most one probe while half-open)."""
@@ -144,7 +157,7 @@ class SourceGuard:
         self.limits = limits
         self.limiter: RateLimiter = limiter or MemoryRateLimiter()
         self.breaker = CircuitBreaker(
-            limits.breaker_failures, limits.breaker_cooldown_seconds, clock
+            limits.breaker_failures, limits.breaker_cooldown_seconds, clock, name=source.name
         )
         self.last_ok: bool | None = None
         #: Called as hook(source, operation, outcome code or "ok", seconds) after every call.

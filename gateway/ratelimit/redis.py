@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 
 from gateway.cache.redis_backend import connect
 from gateway.config import Settings
+from gateway.observability import hooks as observe
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
 
 _TAKE = """
@@ -53,6 +54,7 @@ class RedisRateLimiter:
         raw = await self._take(keys=[f"{self._prefix}rate:{key}"], args=[rate, capacity])
         delay = float(raw)
         if delay > 0:
+            observe.rate_limit_wait(key, delay)
             await asyncio.sleep(delay)
         return delay
 

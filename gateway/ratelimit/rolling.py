@@ -14,6 +14,8 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+from gateway.observability import hooks as observe
+
 
 class _Window:
     """`limit` slots; a slot is busy while its call is in flight and `period` seconds after.
@@ -83,6 +85,8 @@ class RollingWindowRateLimiter:
             return
         window = self._window(key)
         waited = await window.enter(max(1, int(rate)), self.period)
+        if waited > 0:
+            observe.rate_limit_wait(key, waited)
         try:
             yield waited
         finally:

@@ -140,6 +140,8 @@ async def test_breaker_opens_fails_fast_and_closes_after_a_probe(upstreams: Upst
             assert codes(await gw.query(q)) == ["UPSTREAM_UNAVAILABLE"]
         assert gw.calls() == {"omics:GetBatch": 6}
         assert (await gw.client.get("/readyz")).json()["sources"]["aws"]["state"] == "open"
+        metrics = (await gw.client.get("/metrics")).text
+        assert 'gateway_breaker_state{source="aws",state="open"} 1.0' in metrics
 
         # Open: every call to the source fails fast, whatever the operation.
         body = await gw.query(TREE, run=runs(gw)[0])
@@ -152,6 +154,9 @@ async def test_breaker_opens_fails_fast_and_closes_after_a_probe(upstreams: Upst
         assert not body.get("errors"), body
         assert (await gw.client.get("/readyz")).json()["sources"]["aws"]["state"] == "ok"
         assert gw.calls()["omics:GetBatch"] == 7
+        metrics = (await gw.client.get("/metrics")).text
+        assert 'gateway_breaker_state{source="aws",state="closed"} 1.0' in metrics
+        assert 'gateway_breaker_state{source="aws",state="open"} 0.0' in metrics
 
 
 async def test_readyz_never_calls_upstream(upstreams: Upstreams) -> None:
