@@ -28,8 +28,9 @@ class CacheBackend(Protocol):
     async def aclose(self) -> None: ...
 
 
-class MemoryBackend:
-    """LRU with per-entry expiry, bounded by entry count and by (estimated) bytes."""
+class ExpiringLRU:
+    """Entries with an expiry each; the least recently used goes first when the count or the
+    (estimated) bytes overflow. Shared by the upstream cache and the kept answers."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
@@ -48,24 +49,15 @@ class MemoryBackend:
         if found[0] <= time.monotonic():
             self._drop(key)
             return None
+        self._data.move_to_end(key)
         return found[1], found[0]
 
-    def peek(self, key: str) -> Any | None:
-        found = self.entry(key)
-        return None if found is None else found[0]
-
-    async def get(self, key: str) -> tuple[Any, float] | None:
-        return self.entry(key)
-
-    async def set(self, key: str, value: Any, ttl: float) -> None:
-        if ttl <= 0 or self.max_entries <= 0:
-            return
-        size = size_of(value)
-        if size > self.max_bytes:
+    def put(self, key: str, value: Any, expires_at: float, size: int) -> None:
+        if self.max_entries <= 0 or size > self.max_bytes or expires_at <= time.monotonic():
             return
         if key in self._data:
             self._drop(key)
-        self._data[key] = (time.monotonic() + ttl, value, size)
+        self._data[key] = (expires_at, value, size)
         self.bytes += size
         while len(self._data) > self.max_entries or self.bytes > self.max_bytes:
             _, (_, _, dropped) = self._data.popitem(last=False)
@@ -78,6 +70,21 @@ class MemoryBackend:
     def clear(self) -> None:
         self._data.clear()
         self.bytes = 0
+
+
+class MemoryBackend(ExpiringLRU):
+    """The in-process `CacheBackend`: values kept as they are, sized by estimate."""
+
+    def peek(self, key: str) -> Any | None:
+        found = self.entry(key)
+        return None if found is None else found[0]
+
+    async def get(self, key: str) -> tuple[Any, float] | None:
+        return self.entry(key)
+
+    async def set(self, key: str, value: Any, ttl: float) -> None:
+        if ttl > 0:
+            self.put(key, value, time.monotonic() + ttl, size_of(value))
 
     async def aclose(self) -> None:
         self.clear()

@@ -10,12 +10,12 @@ its data. Answers with errors are not kept; `Cache-Control: no-cache` skips this
 from __future__ import annotations
 
 import hashlib
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
+
+from gateway.cache.backend import ExpiringLRU
 
 #: Request headers that decide what a caller may see: answers are never shared across them.
 IDENTITY_HEADERS = ("authorization", "x-api-key", "cookie")
@@ -40,39 +40,9 @@ def response_key(
     return h.hexdigest()
 
 
-class ResponseCache:
-    """LRU of answers with an expiry each, bounded by entries and (encoded) bytes."""
-
-    def __init__(self, max_entries: int, max_bytes: int) -> None:
-        self.max_entries = max_entries
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._data: OrderedDict[str, tuple[float, Any, int]] = OrderedDict()
+class ResponseCache(ExpiringLRU):
+    """Answers with an expiry each, bounded by entries and (encoded) bytes."""
 
     def get(self, key: str) -> Any | None:
-        found = self._data.get(key)
-        if found is None:
-            return None
-        if found[0] <= time.monotonic():
-            self._drop(key)
-            return None
-        self._data.move_to_end(key)
-        return found[1]
-
-    def put(self, key: str, value: Any, expires_at: float, size: int) -> None:
-        if self.max_entries <= 0 or size > self.max_bytes or expires_at <= time.monotonic():
-            return
-        if key in self._data:
-            self._drop(key)
-        self._data[key] = (expires_at, value, size)
-        self.bytes += size
-        while len(self._data) > self.max_entries or self.bytes > self.max_bytes:
-            _, (_, _, dropped) = self._data.popitem(last=False)
-            self.bytes -= dropped
-
-    def _drop(self, key: str) -> None:
-        _, _, size = self._data.pop(key)
-        self.bytes -= size
-
-    def __len__(self) -> int:
-        return len(self._data)
+        found = self.entry(key)
+        return None if found is None else found[0]
