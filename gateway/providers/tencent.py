@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from gateway.cache.pages import SingleFlightCache
+from gateway.cache.backend import MemoryBackend
+from gateway.cache.upstream import UpstreamCache
 from gateway.config import CacheConfig, LimitsConfig, SourceConfig
 from gateway.providers.base import (
     ErrorCode,
@@ -122,9 +123,9 @@ class TencentOmicsProvider:
         self.limits = limits
         self.wire = TencentWire(config, limits, gate, limiter, guard)
         cache = cache or CacheConfig()
-        self._calls: SingleFlightCache[list[Record]] = SingleFlightCache(
-            cache.page_ttl_seconds, cache.max_entries
-        )
+        # GetRunCalls is unpaged upstream: one answer per (run, path), sliced into pages here.
+        self._calls = UpstreamCache(MemoryBackend(cache.max_entries, cache.max_bytes))
+        self._calls_ttl = cache.page_ttl_seconds
 
     def _base(self) -> dict[str, Any]:
         return {"ProjectId": self.config.project_id} if self.config.project_id else {}
@@ -248,7 +249,10 @@ class TencentOmicsProvider:
             response = await self.wire.call("GetRunCalls", params)
             return list(response.get("Calls") or [])
 
-        return await self._calls.get((run_uuid, path), load)
+        calls: list[Record] = await self._calls.get(
+            f"{run_uuid}\x1f{path}", load, lambda _: self._calls_ttl
+        )
+        return calls
 
     async def aclose(self) -> None:
         await self.wire.aclose()

@@ -147,7 +147,7 @@ def _forget_pages(gw: Gateway) -> None:
     upstream.cache.backend.clear()
     for provider in upstream.providers.values():
         if isinstance(provider, TencentOmicsProvider):
-            provider._calls.clear()
+            provider._calls.backend.clear()
 
 
 sizes = st.one_of(st.integers(1, 7), st.sampled_from([49, 50, 51, 99, 100]))
