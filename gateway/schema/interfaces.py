@@ -110,6 +110,13 @@ class PageInfo:
         return await self._window.has_next()
 
 
+def page_args(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> dict[str, Any]:
+    """Relay arguments as `Loaders.connection` takes them."""
+    return {"first": first, "after": after, "last": last, "before": before}
+
+
 def page_info(conn: Connection) -> PageInfo:
     slots = conn.slots
     return PageInfo(

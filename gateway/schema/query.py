@@ -19,6 +19,7 @@ from gateway.schema.interfaces import (
     Run,
     RunConnection,
     Source,
+    page_args,
     page_info,
 )
 from gateway.schema.tencent import TencentRoots
@@ -37,12 +38,6 @@ def _roots(info: Info, source: str) -> Any:
     if roots is None:
         raise bad_input(f"source {source!r} does not serve this field")
     return roots
-
-
-def _page(
-    first: int | None, after: str | None, last: int | None, before: str | None
-) -> dict[str, Any]:
-    return {"first": first, "after": after, "last": last, "before": before}
 
 
 async def resolve_node(info: Info, value: str) -> Any:
@@ -99,7 +94,7 @@ class Query:
     ) -> BatchConnection | None:
         filters = {"status": status, "name": name, "run_group_id": run_group_id}
         conn, edges = await _roots(info, source).batches(
-            info, source, filters, _page(first, after, last, before)
+            info, source, filters, page_args(first, after, last, before)
         )
         return BatchConnection(
             edges=edges, page_info=page_info(conn), total_count=conn.window.total
@@ -134,7 +129,7 @@ class Query:
             "name": name,
         }
         result: RunConnection = await _roots(info, source).runs(
-            info, source, filters, _page(first, after, last, before)
+            info, source, filters, page_args(first, after, last, before)
         )
         return result
 

@@ -32,10 +32,11 @@ from gateway.schema.interfaces import (
     RunConnection,
     RunEdge,
     TaskConnection,
+    page_args,
     page_info,
 )
 from gateway.schema.records import build, upstream_field
-from gateway.schema.tencent_calls import TencentRunCall, call_connection, page_args
+from gateway.schema.tencent_calls import TencentRunCall, call_connection
 from gateway.schema.tencent_loaders import (
     TC,
     group_loader,

@@ -18,7 +18,7 @@ from gateway.providers.base import Record
 from gateway.providers.tencent import child_path
 from gateway.schema.context import Info
 from gateway.schema.ids import global_id
-from gateway.schema.interfaces import Task, TaskConnection, TaskEdge, page_info
+from gateway.schema.interfaces import Task, TaskConnection, TaskEdge, page_args, page_info
 from gateway.schema.records import build
 from gateway.schema.tencent_loaders import TC, provider_of
 from gateway.schema.tencent_records import camel
@@ -41,11 +41,6 @@ async def call_connection(
         for s in conn.slots
     ]
     return TaskConnection(edges=edges, page_info=page_info(conn), total_count=conn.window.total)
-
-
-def page_args(first: Any, after: Any, last: Any, before: Any) -> dict[str, Any]:
-    """Relay arguments as `Loaders.connection` takes them."""
-    return {"first": first, "after": after, "last": last, "before": before}
 
 
 @strawberry.type(
