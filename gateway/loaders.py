@@ -14,8 +14,8 @@ import copy
 import hashlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Coroutine, Hashable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from aiodataloader import DataLoader
 
@@ -45,8 +45,6 @@ from gateway.ratelimit import RateLimiter
 from gateway.ratelimit.redis import rate_limiter_for
 
 log = logging.getLogger(__name__)
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
 
 MAX_PAGE_ARG = 100
 

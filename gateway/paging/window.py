@@ -10,7 +10,7 @@ backward, yields every upstream item exactly once, in upstream order.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from gateway.paging.cursor import MAX_INLINE_TOKEN as _MAX_INLINE
@@ -284,8 +284,3 @@ def _unpack(packed: str) -> tuple[PageRef, int]:
     size, kind, rest = packed.split(":", 2)
     ref: PageRef = None if kind == "n" else int(rest) if kind == "i" else rest
     return ref, int(size)
-
-
-def key_sequence(slots: Sequence[Slot]) -> list[str]:
-    """The identities of a window's items, for tests and logs."""
-    return [s.key for s in slots]

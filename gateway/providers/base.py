@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 Record = Mapping[str, Any]
@@ -138,13 +138,3 @@ class Provider(Protocol):
     async def aclose(self) -> None:
         """Release clients and connections."""
         ...
-
-
-@dataclass
-class CallStats:
-    """Upstream calls a provider made, by operation; the loaders and tests read it."""
-
-    calls: dict[str, int] = field(default_factory=dict)
-
-    def count(self, operation: str) -> None:
-        self.calls[operation] = self.calls.get(operation, 0) + 1
