@@ -9,7 +9,6 @@ import logging
 import math
 import os
 import sys
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,7 +31,7 @@ query Tree {{
 }}"""
 
 
-def _demo_settings(emulator_url: str, domain_id: str | None = None) -> dict[str, Any]:
+def _demo_settings(emulator_url: str, domain_id: str) -> dict[str, Any]:
     from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
     from gateway.emulator.tencent_auth import DEMO_CREDENTIALS
 
@@ -45,10 +44,6 @@ def _demo_settings(emulator_url: str, domain_id: str | None = None) -> dict[str,
     os.environ["TENCENTCLOUD_SECRET_ID"] = tencent_id
     os.environ["TENCENTCLOUD_SECRET_KEY"] = tencent_key
     os.environ.pop("TENCENTCLOUD_SESSION_TOKEN", None)
-    if domain_id is None:
-        with urllib.request.urlopen(f"{emulator_url}/_emulator/dataset", timeout=10) as resp:
-            domains = json.load(resp)["datazone"]["us-east-1"]["domains"]
-        domain_id = str(next(iter(domains)))
     return {
         "sources": [
             {
@@ -77,16 +72,6 @@ def _demo_settings(emulator_url: str, domain_id: str | None = None) -> dict[str,
     }
 
 
-def _example_batch(emulator_url: str) -> str:
-    with urllib.request.urlopen(f"{emulator_url}/_emulator/dataset", timeout=10) as resp:
-        dataset = json.load(resp)
-    ref = dataset.get("reference", {}).get("healthomics", {})
-    if ref.get("batchId"):
-        return str(ref["batchId"])
-    regions = dataset["healthomics"]
-    return str(next(iter(regions.values()))["batches"][0])
-
-
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -95,6 +80,7 @@ def serve(args: argparse.Namespace) -> int:
     from gateway.observability.logs import configure_logging
 
     emulator_server = None
+    example_batch = ""
     try:
         if args.demo:
             from gateway.emulator.app import create_emulator
@@ -102,7 +88,10 @@ def serve(args: argparse.Namespace) -> int:
 
             emulator = create_emulator(seed=args.seed, scale="demo")
             emulator_server = LoopbackServer(emulator.app).start()
-            settings = load_settings(args.config, **_demo_settings(emulator_server.url))
+            ho = emulator.healthomics
+            example_batch = ho.reference_batch_id or ho.batch_ids()[0]
+            demo = _demo_settings(emulator_server.url, emulator.datazone.domains()[0])
+            settings = load_settings(args.config, **demo)
         else:
             settings = load_settings(args.config)
         configure_logging(settings.observability)
@@ -116,9 +105,8 @@ def serve(args: argparse.Namespace) -> int:
     print(f"runs gateway: GraphiQL at {url}", flush=True)
     if emulator_server is not None:
         print(f"  upstream: embedded emulator at {emulator_server.url}")
-        batch = _example_batch(emulator_server.url)
         print("  try this query:\n")
-        print(EXAMPLE_QUERY.format(source=DEMO_SOURCE, batch=batch), flush=True)
+        print(EXAMPLE_QUERY.format(source=DEMO_SOURCE, batch=example_batch), flush=True)
     try:
         # Our handler formats uvicorn's lines too; the gateway logs each request itself.
         uvicorn.run(
