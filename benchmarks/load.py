@@ -29,8 +29,8 @@ import httpx
 import psutil
 
 from gateway.emulator.app import create_emulator
+from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from gateway.emulator.server import LoopbackServer
-from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from gateway.security.auth import new_api_key
 
 TIME_LIMIT_SECONDS = 600

@@ -20,7 +20,7 @@ from pyinstrument import Profiler
 from benchmarks.procs import demo_credentials, emulator_process
 from benchmarks.reference import reference_query
 from benchmarks.run import LATENCY_MS, UNPACED, InProcess, _check, settings
-from gateway.schema.context import Context
+from gateway.graph.context import Context
 
 
 async def main(what: str, html: str | None, rounds: int, show_all: bool, flat: bool) -> None:

@@ -31,7 +31,7 @@ from benchmarks.procs import (
 from benchmarks.reference import minimum_calls, reference_query, shape
 from gateway.app import create_app
 from gateway.config import Settings, load_settings
-from gateway.schema.context import Context
+from gateway.graph.context import Context
 
 LATENCY_MS = 20.0
 #: The latency ratio's limits: the concurrency cap ≥ 100 and no client-side pacing (an empty

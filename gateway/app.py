@@ -32,23 +32,23 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.cache.responses import ResponseCache, response_key
 from gateway.config import Settings
+from gateway.errors import GatewayError
+from gateway.graph.context import Context
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
 from gateway.live.hub import Hub
-from gateway.loaders import Upstream
 from gateway.observability import hooks
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
-from gateway.persisted import CachePersistedQueryStore, PersistedQueries, refusal
-from gateway.providers.base import GatewayError
+from gateway.policy.audit import audit_kept
+from gateway.policy.limits import charge_quota
+from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries, refusal
+from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER
 from gateway.schema import build_schema
-from gateway.schema.audit import audit_kept
-from gateway.schema.context import Context
-from gateway.schema.limits import charge_quota
-from gateway.schema.telemetry import STATS_EXTENSION, STATS_HEADER
 from gateway.security.auth import ANONYMOUS, Authenticator, Principal, credential_from_payload
 from gateway.security.gate import PRINCIPAL_KEY, GraphQLGate
 from gateway.security.quota import MemoryQueryQuota, QueryQuota
+from gateway.upstream.loaders import Upstream
 
 #: A WebSocket before `connection_init` has proved who it is: no sources at all.
 _NOBODY = Principal("unauthenticated", frozenset(), "none")

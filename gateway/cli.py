@@ -32,8 +32,8 @@ query Tree {{
 
 
 def _demo_settings(emulator_url: str, domain_id: str) -> dict[str, Any]:
-    from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
-    from gateway.emulator.tencent_auth import DEMO_CREDENTIALS
+    from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+    from gateway.emulator.tencent.auth import DEMO_CREDENTIALS
 
     # The emulator checks real SigV4 and TC3 signatures made with these fixed demo credentials.
     os.environ["AWS_ACCESS_KEY_ID"] = DEMO_ACCESS_KEY_ID

@@ -18,7 +18,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from gateway.providers.base import ProviderKind
+from gateway.types import ProviderKind
 
 log = logging.getLogger(__name__)
 

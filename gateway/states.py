@@ -11,7 +11,7 @@ import enum
 import logging
 from typing import TypeVar
 
-from gateway.providers.base import ProviderKind
+from gateway.types import ProviderKind
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=enum.Enum)

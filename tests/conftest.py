@@ -14,8 +14,8 @@ import pytest
 from gateway.app import create_app
 from gateway.config import Settings, load_settings
 from gateway.emulator.app import Emulator, create_emulator
+from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from gateway.emulator.server import LoopbackServer
-from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from tests.redisd import redis_server
 
 HO_SOURCE = "aws"

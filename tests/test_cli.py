@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gateway.config import ConfigError, load_settings
-from gateway.providers.base import ProviderKind
 from gateway.schema import export_sdl
+from gateway.types import ProviderKind
 
 ROOT = Path(__file__).resolve().parent.parent
 

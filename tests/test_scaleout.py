@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from gateway.persisted import sha256_hex
+from gateway.policy.persisted import sha256_hex
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 from tests.ratelimit.test_redis import max_in_window
 

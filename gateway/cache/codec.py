@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from gateway.providers.base import Page
+from gateway.types import Page
 
 _DT = "\x00dt:"  # upstream strings never start with NUL
 _PAGE = "\x00page"

@@ -18,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from gateway.emulator import datazone, healthomics
-from gateway.emulator.awsproto import (
+from gateway.emulator.aws.protocol import (
     AwsCall,
     AwsError,
     Handler,
@@ -31,16 +30,18 @@ from gateway.emulator.awsproto import (
     service_model,
     validate,
 )
-from gateway.emulator.awsproto import Route as AwsRoute
+from gateway.emulator.aws.protocol import Route as AwsRoute
+from gateway.emulator.aws.sigv4 import AuthError, verify
 from gateway.emulator.calls import CallLog
 from gateway.emulator.clock import SimClock
 from gateway.emulator.control import control_app
-from gateway.emulator.datazone_data import DataZoneData
+from gateway.emulator.datazone import service as datazone
+from gateway.emulator.datazone.data import DataZoneData
 from gateway.emulator.faults import Faults
-from gateway.emulator.healthomics_data import HealthOmicsData
-from gateway.emulator.sigv4 import AuthError, verify
-from gateway.emulator.tencent import TencentService
-from gateway.emulator.tencent_data import TencentData
+from gateway.emulator.healthomics import service as healthomics
+from gateway.emulator.healthomics.data import HealthOmicsData
+from gateway.emulator.tencent.data import TencentData
+from gateway.emulator.tencent.service import TencentService
 
 T = TypeVar("T")
 _FAULT_ERRORS = {

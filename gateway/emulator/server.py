@@ -12,7 +12,7 @@ from typing import Any
 
 import uvicorn
 
-from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 
 
 class LoopbackServer:

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse
 
 from gateway.config import Settings
 from gateway.ide.assets import VENDOR_DIR, missing
-from gateway.providers.base import ProviderKind
+from gateway.types import ProviderKind
 
 #: Where the vendored files are served (see `gateway.app`).
 VENDOR_ROUTE = "/graphiql/vendor"

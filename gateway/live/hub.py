@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from gateway.providers.base import ErrorCode, GatewayError
+from gateway.errors import ErrorCode, GatewayError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from gateway.providers.base import PageRef
+from gateway.types import PageRef
 
 _VERSION = 1
 _REF_FIRST, _REF_TOKEN, _REF_OFFSET, _REF_STORED = 0, 1, 2, 3

@@ -13,10 +13,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from gateway.errors import ErrorCode, GatewayError
 from gateway.paging.cursor import MAX_INLINE_TOKEN as _MAX_INLINE
 from gateway.paging.cursor import CursorData, StoredRef, id_hash, store_key
 from gateway.paging.store import TokenStore
-from gateway.providers.base import ErrorCode, GatewayError, Page, PageRef, Record
+from gateway.types import Page, PageRef, Record
 
 Fetch = Callable[[PageRef, int], Awaitable[Page]]
 KeyOf = Callable[[Record], str]

@@ -15,16 +15,16 @@ import strawberry.federation
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules
 
+from gateway.clouds.datazone.graph import DataZoneJob, DataZoneJobRun
+from gateway.clouds.healthomics.graph import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
+from gateway.clouds.tencent.graph import TencentRun, TencentRunCall, TencentRunGroup
+from gateway.policy.errors import ErrorPolicy
+from gateway.policy.limits import GuardedParserCache, GuardedValidationCache, QueryGuard
+from gateway.policy.telemetry import Telemetry
 from gateway.schema import fastpath
-from gateway.schema.datazone import DataZoneJob, DataZoneJobRun
-from gateway.schema.errors import ErrorPolicy
 from gateway.schema.federation import FEDERATION_VERSION, entities
-from gateway.schema.healthomics import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
-from gateway.schema.limits import GuardedParserCache, GuardedValidationCache, QueryGuard
 from gateway.schema.query import Query
 from gateway.schema.subscription import Subscription
-from gateway.schema.telemetry import Telemetry
-from gateway.schema.tencent import TencentRun, TencentRunCall, TencentRunGroup
 
 #: Types reachable only through an interface must be named to the schema.
 CONCRETE_TYPES: list[type] = [

@@ -15,10 +15,10 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 from strawberry.types.base import StrawberryObjectDefinition
 
-from gateway.providers.base import ErrorCode, GatewayError
-from gateway.schema.context import Info
-from gateway.schema.ids import parse_global_id
-from gateway.schema.interfaces import Node
+from gateway.errors import ErrorCode, GatewayError
+from gateway.graph.context import Info
+from gateway.graph.ids import parse_global_id
+from gateway.graph.interfaces import Node
 
 #: Apollo's federation spec version the subgraph SDL links (`@link(url: …/v2.x)`).
 FEDERATION_VERSION: Final[Literal["2.7"]] = "2.7"

@@ -7,12 +7,13 @@ from typing import Any
 
 import strawberry
 
-from gateway.providers.base import ErrorCode, GatewayError, ProviderKind, bad_input
-from gateway.schema.context import Info
-from gateway.schema.datazone import DataZoneJob, DataZoneRoots
-from gateway.schema.healthomics import HealthOmicsRoots
-from gateway.schema.ids import parse_global_id
-from gateway.schema.interfaces import (
+from gateway.clouds.datazone.graph import DataZoneJob, DataZoneRoots
+from gateway.clouds.healthomics.graph import HealthOmicsRoots
+from gateway.clouds.tencent.graph import TencentRoots
+from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.graph.context import Info
+from gateway.graph.ids import parse_global_id
+from gateway.graph.interfaces import (
     Batch,
     BatchConnection,
     Node,
@@ -22,7 +23,7 @@ from gateway.schema.interfaces import (
     page_args,
     page_info,
 )
-from gateway.schema.tencent import TencentRoots
+from gateway.types import ProviderKind
 
 #: Each provider's root resolvers; adding a cloud adds one entry.
 ROOTS: dict[ProviderKind, Any] = {

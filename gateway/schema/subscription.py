@@ -19,15 +19,15 @@ import orjson
 import strawberry
 from strawberry.types.base import StrawberryObjectDefinition
 
+from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.graph.context import Context, Info
+from gateway.graph.ids import parse_global_id
+from gateway.graph.interfaces import Batch, Run
 from gateway.live.hub import Snapshot
-from gateway.loaders import Loaders
-from gateway.providers.base import ErrorCode, GatewayError, bad_input
-from gateway.schema.context import Context, Info
-from gateway.schema.ids import parse_global_id
-from gateway.schema.interfaces import Batch, Run
 from gateway.schema.query import resolve_node
 from gateway.security.auth import Principal, unauthenticated
 from gateway.states import SETTLED_BATCH_STATES, SETTLED_RUN_STATES
+from gateway.upstream.loaders import Loaders
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 import jwt
 
 from gateway.config import AuthConfig, JwtConfig
-from gateway.providers.base import ErrorCode, GatewayError
+from gateway.errors import ErrorCode, GatewayError
 
 log = logging.getLogger(__name__)
 

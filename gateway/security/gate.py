@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers
 
-from gateway.providers.base import ErrorCode, GatewayError
-from gateway.schema.audit import audit_refused
+from gateway.errors import ErrorCode, GatewayError
+from gateway.policy.audit import audit_refused
 from gateway.security.auth import Authenticator, credential_from_headers
 
 Scope = MutableMapping[str, Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from gateway.cache.codec import decode, encode
-from gateway.providers.base import Page
+from gateway.types import Page
 
 
 def test_records_round_trip_with_datetimes() -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from gateway.cache.redis_backend import RedisBackend, connect
 from gateway.cache.upstream import UpstreamCache
-from gateway.providers.base import Page
+from gateway.types import Page
 from tests.redisd import _free_port
 
 

@@ -10,7 +10,7 @@ import botocore.session
 from tencentcloud.omics.v20221128 import omics_client_async
 
 ROOT = Path(__file__).resolve().parents[2]
-PROVIDERS = ROOT / "gateway" / "providers"
+CLOUDS = ROOT / "gateway" / "clouds"
 READ_VERBS = ("Get", "List", "Describe")
 
 
@@ -23,8 +23,10 @@ def literals(paths: list[Path]) -> set[str]:
     return found
 
 
-def provider_files(*names: str) -> list[Path]:
-    return [p for p in PROVIDERS.glob("*.py") if any(p.stem.startswith(n) for n in names)]
+def provider_files(*clouds: str) -> list[Path]:
+    """The provider floor of each named cloud folder (every module but its graph)."""
+    graph = {"graph", "loaders", "types", "calls"}
+    return [p for c in clouds for p in (CLOUDS / c).glob("*.py") if p.stem not in graph]
 
 
 def aws_operations(service: str) -> set[str]:

@@ -11,8 +11,8 @@ import pytest
 from botocore.config import Config
 
 from gateway.emulator.app import Emulator, create_emulator
+from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from gateway.emulator.server import LoopbackServer
-from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 
 REGION = "us-east-1"
 

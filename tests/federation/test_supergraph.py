@@ -24,7 +24,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.emulator.server import LoopbackServer
-from gateway.schema.ids import global_id
+from gateway.graph.ids import global_id
 from tests.conftest import HO_SOURCE, Upstreams, settings_for
 from tests.federation.labnotes import create_labnotes_app, notes_for
 

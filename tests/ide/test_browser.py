@@ -16,7 +16,7 @@ from playwright.async_api import Page, Route, async_playwright, expect
 
 from gateway.app import create_app
 from gateway.emulator.server import LoopbackServer
-from gateway.schema.ids import global_id
+from gateway.graph.ids import global_id
 from tests.conftest import HO_SOURCE, Upstreams, settings_for
 
 CHROMIUM = Path("/usr/bin/chromium")

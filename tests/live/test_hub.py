@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from gateway.errors import ErrorCode, GatewayError
 from gateway.live.hub import Hub, Snapshot
-from gateway.providers.base import ErrorCode, GatewayError
 
 
 class Script:

@@ -14,7 +14,7 @@ from graphql import GraphQLError
 
 from gateway.config import ObservabilityConfig
 from gateway.observability.logs import configure_logging
-from gateway.schema.errors import shape_error
+from gateway.policy.errors import shape_error
 from tests.conftest import Gateway
 
 

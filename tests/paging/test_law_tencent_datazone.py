@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.providers.tencent import TencentOmicsProvider
+from gateway.clouds.tencent.provider import TencentOmicsProvider
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 
 HOSTILE = {"short_pages": True, "empty_pages": True, "token_on_last_page": True}

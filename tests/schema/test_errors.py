@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from gateway.providers.healthomics import HealthOmicsProvider
-from gateway.schema.ids import global_id
+from gateway.clouds.healthomics.provider import HealthOmicsProvider
+from gateway.graph.ids import global_id
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 
 

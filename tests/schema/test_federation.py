@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.schema.ids import global_id
+from gateway.graph.ids import global_id
 from tests.conftest import HO_SOURCE, Gateway
 
 ENTITIES = """

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gateway.emulator.tencent_data import TencentData
+from gateway.emulator.tencent.data import TencentData
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 
 QUERY = """

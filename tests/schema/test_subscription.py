@@ -18,12 +18,12 @@ import pytest
 
 from gateway.app import create_app
 from gateway.emulator.app import Emulator, create_emulator
-from gateway.emulator.data import seconds
-from gateway.emulator.healthomics_time import STARTING_S
+from gateway.emulator.aws.data import seconds
+from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+from gateway.emulator.healthomics.timeline import STARTING_S
 from gateway.emulator.server import LoopbackServer
-from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
+from gateway.graph.ids import global_id
 from gateway.live.hub import Hub
-from gateway.schema.ids import global_id
 from tests.conftest import HO_SOURCE, settings_for
 from tests.graphql_ws import GraphQLWS
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from gateway.schema.errors import ErrorPolicy
+from gateway.policy.errors import ErrorPolicy
 
 
 @strawberry.type

@@ -19,9 +19,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from gateway.app import create_app
+from gateway.emulator.aws.sigv4 import DEMO_SECRET_ACCESS_KEY
 from gateway.emulator.server import LoopbackServer
-from gateway.emulator.sigv4 import DEMO_SECRET_ACCESS_KEY
-from gateway.schema.ids import global_id
+from gateway.graph.ids import global_id
 from gateway.security.auth import hash_key
 from tests.conftest import CURSOR_KEY, HO_SOURCE, Upstreams, settings_for
 

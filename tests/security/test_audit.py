@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from gateway.providers.healthomics import HealthOmicsProvider
+from gateway.clouds.healthomics.provider import HealthOmicsProvider
 from tests.security.conftest import KEY_A, Secured, codes, run_ids
 
 

@@ -12,9 +12,9 @@ import pytest
 
 from gateway.app import create_app
 from gateway.emulator.app import Emulator, create_emulator
+from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from gateway.emulator.server import LoopbackServer
-from gateway.emulator.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
-from gateway.schema.ids import global_id
+from gateway.graph.ids import global_id
 from tests.conftest import HO_SOURCE, settings_for
 from tests.graphql_ws import GraphQLWS
 from tests.security.conftest import AUDIENCE, HMAC_SECRET, ISSUER, Signer, two_sources

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.schema.ids import global_id
+from gateway.graph.ids import global_id
 from tests.security.conftest import (
     KEY_A,
     KEY_ALL,

@@ -1,0 +1,115 @@
+"""Tencent run calls as Tasks: GetRunCalls at a path, paged by the gateway with the same law.
+
+A call's native key is its RunUuid plus its path (`/<CallName>[:<ScatterIndex>]/…`); a
+sub-workflow lists its own calls one level down, a task lists none (and costs no call).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gateway.clouds.tencent.loaders import TC, provider_of
+from gateway.clouds.tencent.provider import child_path
+from gateway.clouds.tencent.types import camel
+from gateway.graph.context import Info
+from gateway.graph.ids import global_id
+from gateway.graph.interfaces import Task, TaskConnection, TaskEdge, page_args, page_info
+from gateway.graph.records import build
+from gateway.paging.window import Window
+from gateway.states import task_state
+from gateway.types import Record
+from gateway.upstream.loaders import Connection, check_page_args
+
+
+def _empty_connection(info: Info) -> Connection:
+    window = Window([], has_previous=False, total=0, _has_next=False)
+    return Connection(window, info.context.upstream.codec, b"")
+
+
+async def call_connection(
+    info: Info, source: str, run_uuid: str, path: str, page: dict[str, Any]
+) -> TaskConnection:
+    """The calls listed at `path` (GetRunCalls, unpaged upstream) as a paged connection."""
+    p = provider_of(info, source)
+    conn = await info.context.loaders.connection(p, p.calls(run_uuid, path), **page)
+    edges = [
+        TaskEdge(node=TencentRunCall.make(source, run_uuid, path, s.item), _slot=s, _conn=conn)
+        for s in conn.slots
+    ]
+    return TaskConnection(edges=edges, page_info=page_info(conn), total_count=conn.window.total)
+
+
+@strawberry.type(
+    description="A Tencent run's call (GetRunCalls RunMetadata): a task or sub-workflow."
+)
+class TencentRunCall(Task):
+    run_uuid: str | None = strawberry.field(
+        description="The run this call belongs to (always set; nullable like `TencentRun`'s)."
+    )
+    path: str = strawberry.field(
+        description="The call's path: `/<CallName>[:<ScatterIndex>]/…` (the gateway's syntax)."
+    )
+    run_type: str | None
+    run_id: str | None
+    parent_id: str | None
+    job_id: str | None
+    call_name: str | None
+    scatter_index: str | None
+    input: JSON | None
+    output: JSON | None
+    error_message: JSON | None
+    start_time: datetime | None
+    submit_time: datetime | None
+    end_time: datetime | None
+    command: str | None
+    runtime: JSON | None
+    preprocess: bool | None
+    post_process: bool | None
+    call_cached: bool | None
+    work_dir: str | None
+    stdout: str | None
+    stderr: str | None
+    meta: JSON | None
+
+    @classmethod
+    def make(cls, source: str, run_uuid: str, parent: str, record: Record) -> TencentRunCall:
+        path = child_path(parent, record)
+        rec = camel(record)
+        status = rec.get("status")
+        return build(
+            cls,
+            rec,
+            id=global_id("TencentRunCall", source, f"{run_uuid}{path}"),
+            source=source,
+            provider=TC,
+            native_id=f"{run_uuid}{path}",
+            run_uuid=run_uuid,
+            path=path,
+            name=rec.get("callName"),
+            state=task_state(TC, status),
+            started_at=rec.get("startTime"),
+            stopped_at=rec.get("endTime"),
+        )
+
+    @strawberry.field(
+        description="A sub-workflow's own calls (GetRunCalls at its path); else empty."
+    )
+    async def calls(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> TaskConnection | None:
+        if self.run_type != "SubWorkflow":
+            check_page_args(first, last)
+            conn = _empty_connection(info)
+            return TaskConnection(edges=[], page_info=page_info(conn), total_count=0)
+        page = page_args(first, after, last, before)
+        assert self.run_uuid is not None
+        return await call_connection(info, self.source, self.run_uuid, self.path, page)
