@@ -129,9 +129,10 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def export_schema(args: argparse.Namespace) -> int:
+    from gateway.clouds.registry import DEFAULT_CLOUDS
     from gateway.schema import export_sdl
 
-    sys.stdout.write(export_sdl())
+    sys.stdout.write(export_sdl(DEFAULT_CLOUDS))
     return 0
 
 

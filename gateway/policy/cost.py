@@ -36,29 +36,13 @@ from graphql import (
     get_nullable_type,
 )
 
+from gateway.graph.context import Cost
+
 #: What a connection's `first`/`last` counts as when it cannot be read (absent, a variable
 #: without a value, not a number): the largest page, the worst case.
 MAX_PAGE = 100
 #: Detail fields (read from a second upstream record) carry this key in their metadata.
 DETAIL_METADATA = "gateway_detail"
-
-
-@dataclass(frozen=True)
-class Cost:
-    """The estimate of one operation; the audit log and QUERY_TOO_COSTLY errors report it."""
-
-    depth: int = 0
-    aliases: int = 0
-    nodes: int = 0
-    calls: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "depth": self.depth,
-            "aliases": self.aliases,
-            "nodes": self.nodes,
-            "upstreamCalls": self.calls,
-        }
 
 
 @dataclass(frozen=True)

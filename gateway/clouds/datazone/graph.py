@@ -13,34 +13,18 @@ from typing import Any, ClassVar
 import strawberry
 
 from gateway.clouds.datazone.provider import DataZoneProvider, validate_job_id, validate_run_id
-from gateway.errors import bad_input
+from gateway.clouds.datazone.states import KIND as DZ
+from gateway.clouds.datazone.states import STATES
 from gateway.graph.context import Info
 from gateway.graph.ids import global_id
-from gateway.graph.interfaces import (
-    Batch,
-    Node,
-    Run,
-    RunConnection,
-    RunEdge,
-    TaskConnection,
-    page_info,
-)
+from gateway.graph.interfaces import Batch, Node, Run, RunConnection, TaskConnection, connection
+from gateway.graph.provider import Provider
 from gateway.graph.records import build, nested, upstream_field
-from gateway.states import run_state
 from gateway.types import ProviderKind, Record
-
-DZ = ProviderKind.DATAZONE
-
-
-def _provider(info: Info, source: str) -> DataZoneProvider:
-    provider = info.context.upstream.provider(source)
-    if not isinstance(provider, DataZoneProvider):
-        raise bad_input(f"source {source!r} is not a DataZone source")
-    return provider
 
 
 async def load_job_run(info: Info, source: str, run_id: str) -> Record:
-    p = _provider(info, source)
+    p = info.context.upstream.provider_as(source, DataZoneProvider)
     record: Record = await info.context.loaders.each(source, "GetJobRun", p.get_job_run).load(
         run_id
     )
@@ -117,7 +101,7 @@ class DataZoneJobRun(Run):
             native_id=run_id,
             run_id=run_id,
             name=None,
-            state=run_state(DZ, status),
+            state=STATES.run_state(status),
             created_at=record.get("createdAt"),
             started_at=record.get("startTime"),
             stopped_at=record.get("endTime"),
@@ -146,7 +130,7 @@ class DataZoneJobRun(Run):
 )
 class DataZoneJob(Node):
     source: str
-    provider: ProviderKind
+    provider: ProviderKind = strawberry.field(graphql_type=Provider)
     job_id: str | None = strawberry.field(
         description="Always set; nullable only to agree with `DataZoneJobRun.jobId`."
     )
@@ -171,44 +155,48 @@ class DataZoneJob(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> RunConnection | None:
-        p = _provider(info, self.source)
+        p = info.context.upstream.provider_as(self.source, DataZoneProvider)
         assert self.job_id is not None
         listing = p.job_runs(self.job_id, status=status, sort_order=sort_order)
         conn = await info.context.loaders.connection(
             p, listing, first=first, after=after, last=last, before=before
         )
-        edges = [
-            RunEdge(node=DataZoneJobRun.make(self.source, s.item), _slot=s, _conn=conn)
-            for s in conn.slots
-        ]
-        return RunConnection(edges=edges, page_info=page_info(conn), total_count=None)
+        source = self.source
+        return connection(RunConnection, conn, lambda item: DataZoneJobRun.make(source, item))
 
 
 class DataZoneRoots:
-    """Root fields and `node` for DataZone sources; Query dispatches here by provider."""
+    """`node` and `run` for DataZone sources; it has no batches and no run listing per source
+    (runs belong to a job: `dataZoneJob`)."""
 
     node_types = frozenset({"DataZoneJob", "DataZoneJobRun"})
 
     def job(self, info: Info, source: str, job_id: str) -> DataZoneJob:
-        _provider(info, source)
+        info.context.upstream.provider_as(source, DataZoneProvider)
         validate_job_id(job_id)
         return DataZoneJob.make(source, job_id)
 
     async def run(self, info: Info, source: str, run_id: str) -> DataZoneJobRun:
-        _provider(info, source)
+        info.context.upstream.provider_as(source, DataZoneProvider)
         validate_run_id(run_id)
         return DataZoneJobRun.make(source, await load_job_run(info, source, run_id), detail=True)
 
-    async def node(self, info: Info, type_name: str, source: str, key: str) -> Any:
+    async def node(self, info: Info, type_name: str, source: str, key: str) -> Node:
         if type_name == "DataZoneJob":
             return self.job(info, source, key)
         return await self.run(info, source, key)
 
-    async def batch(self, info: Info, source: str, batch_id: str) -> Any:
-        raise bad_input("DataZone has no batches; use `dataZoneJob(source:, id:)`")
 
-    async def batches(self, info: Info, source: str, filters: Any, page: Any) -> Any:
-        raise bad_input("DataZone has no batches; use `dataZoneJob(source:, id:)`")
+ROOTS = DataZoneRoots()
 
-    async def runs(self, info: Info, source: str, filters: Any, page: Any) -> Any:
-        raise bad_input("DataZone runs belong to a job: use `dataZoneJob(source:, id:) { runs }`")
+
+@strawberry.type
+class DataZoneQuery:
+    """DataZone's own root field, merged into Query by the schema."""
+
+    @strawberry.field(
+        description="A DataZone job by id in the source's domain: a handle (DataZone has no "
+        "GetJob); its `runs` answer NOT_FOUND when ListJobRuns says the job does not exist."
+    )
+    def data_zone_job(self, info: Info, source: str, id: str) -> DataZoneJob | None:
+        return ROOTS.job(info, source, id)

@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gateway.clouds.aws.wire import AwsWire, validate
+from gateway.clouds.datazone.states import KIND
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError
-from gateway.types import Listing, Page, PageRef, ProviderKind, Record
-from gateway.upstream.resilience import SourceGuard
+from gateway.guards import SourceGuard
+from gateway.types import Listing, Page, PageRef, Record
 
 SERVICE = "datazone"
 MAX_PAGE = 50
@@ -24,7 +25,7 @@ MAX_PAGE = 50
 class DataZoneProvider:
     """One DataZone domain (account + region + `domain_id`)."""
 
-    kind = ProviderKind.DATAZONE
+    kind = KIND
 
     def __init__(
         self,
@@ -35,7 +36,7 @@ class DataZoneProvider:
     ):
         self.name = config.name
         self.config = config
-        self.wire = AwsWire(config, limits, SERVICE, gate, guard=guard)
+        self.wire = AwsWire(config, limits, SERVICE, gate, kind=KIND, guard=guard)
 
     @property
     def domain_id(self) -> str:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.clouds.aws.wire import AwsWire, validate
+from gateway.clouds.healthomics.states import KIND
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import bad_input
-from gateway.types import Listing, Page, PageRef, ProviderKind, Record
-from gateway.upstream.resilience import SourceGuard
+from gateway.guards import SourceGuard
+from gateway.types import Listing, Page, PageRef, Record
 
 SERVICE = "omics"
 
@@ -28,7 +29,6 @@ _LISTINGS = {
     "ListRuns": _ListingSpec("list_runs", "items", "maxResults"),
     "ListRunTasks": _ListingSpec("list_run_tasks", "items", "maxResults"),
 }
-_BATCH_FILTERS = ("submissionStatus", "runSettingId", "runId")
 
 
 def _strip(response: dict[str, Any]) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def _strip(response: dict[str, Any]) -> dict[str, Any]:
 class HealthOmicsProvider:
     """One HealthOmics account + region. Returns botocore's parsed records unchanged."""
 
-    kind = ProviderKind.HEALTHOMICS
+    kind = KIND
 
     def __init__(
         self,
@@ -50,7 +50,7 @@ class HealthOmicsProvider:
     ):
         self.name = config.name
         self.config = config
-        self.wire = AwsWire(config, limits, SERVICE, gate, guard=guard)
+        self.wire = AwsWire(config, limits, SERVICE, gate, kind=KIND, guard=guard)
 
     # -- listings -----------------------------------------------------------------------------
 
