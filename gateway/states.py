@@ -84,6 +84,15 @@ SETTLED_BATCH_STATES = frozenset(
 
 SETTLED_TASK_STATES = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED})
 
+
+def table(state: type[S], same: str = "", **renamed: str) -> dict[str, S]:
+    """Upstream value → normalised state: `same` lists the values named like their state,
+    `renamed` the others (`VALUE="STATE"`); a misspelt state fails at import."""
+    found = {value: state[value] for value in same.split()}
+    found.update({value: state[name] for value, name in renamed.items()})
+    return found
+
+
 _warned: set[tuple[str, str, str]] = set()
 
 

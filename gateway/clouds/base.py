@@ -1,4 +1,4 @@
-"""The `Cloud` Protocol: everything the app, the schema and config need of one cloud.
+"""`Cloud`: everything the app, the schema and config need of one cloud; `Clouds`, a registry.
 
 A cloud is one folder (`clouds/<cloud>/`) and one object implementing this, handed to the app
 in a `Clouds` registry; nothing else names it. Its provider floor (wire, records, states) knows
@@ -7,8 +7,8 @@ no GraphQL; its graph floor (types, loaders, roots) is what `roots` and `node_ty
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Protocol
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
@@ -18,49 +18,43 @@ from gateway.states import StateTables
 from gateway.types import Provider, ProviderKind
 from gateway.upstream.wiring import Wiring
 
+#: Builds one provider per source of a cloud, sharing what the cloud shares among them.
+ProviderFactory = Callable[[Sequence[SourceConfig], Wiring], dict[str, Provider]]
 
-class Cloud(Protocol):
-    """One upstream API family, as the registry holds it."""
+
+@dataclass(frozen=True)
+class Cloud:
+    """One upstream API family, as the registry holds it: each cloud is one instance.
+
+    `options` validates a `[[sources]]` entry of the cloud (extra keys refused); `node_types`
+    are its concrete GraphQL types; its `roots` answer `batches`/`runs` where the upstream has
+    batches / lists runs per source (else `hint` says what to use instead); `query_fields`
+    is a Strawberry type of extra root fields merged into Query; `example_batch_filter` is the
+    `batches` filter GraphiQL's example tree uses (None: no example from this cloud).
+    """
+
+    states: StateTables
+    options: type[BaseModel]
+    node_types: tuple[type, ...]
+    roots: Roots
+    providers: ProviderFactory
+    hint: str = ""
+    query_fields: type | None = None
+    example_batch_filter: str | None = None
 
     @property
-    def kind(self) -> ProviderKind: ...
-
-    #: Validates a `[[sources]]` entry of this cloud (extra keys refused, required ones named).
-    @property
-    def options(self) -> type[BaseModel]: ...
+    def kind(self) -> ProviderKind:
+        return self.states.kind
 
     @property
-    def states(self) -> StateTables: ...
-
-    #: Concrete GraphQL types (Node implementations and what only they reach).
-    @property
-    def node_types(self) -> Sequence[type]: ...
+    def batches(self) -> BatchRoots | None:
+        """The roots, where they answer `batch`/`batches` (the upstream has batches)."""
+        return self.roots if isinstance(self.roots, BatchRoots) else None
 
     @property
-    def roots(self) -> Roots: ...
-
-    #: None where the upstream has no batches / no run listing per source.
-    @property
-    def batches(self) -> BatchRoots | None: ...
-
-    @property
-    def run_lists(self) -> RunListRoots | None: ...
-
-    #: Said when a root the cloud lacks is asked for (e.g. DataZone: use `dataZoneJob`).
-    @property
-    def hint(self) -> str: ...
-
-    #: Extra root fields of this cloud (a Strawberry type merged into Query), or None.
-    @property
-    def query_fields(self) -> type | None: ...
-
-    #: The filter GraphiQL's example tree adds to `batches` (None: no example from this cloud).
-    @property
-    def example_batch_filter(self) -> str | None: ...
-
-    def providers(self, sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
-        """One provider per source of this cloud."""
-        ...
+    def run_lists(self) -> RunListRoots | None:
+        """The roots, where they answer `runs` (the upstream lists runs by source)."""
+        return self.roots if isinstance(self.roots, RunListRoots) else None
 
 
 class Clouds:

@@ -14,6 +14,7 @@ import strawberry
 
 from gateway.graph.context import Info
 from gateway.graph.provider import Provider
+from gateway.graph.relay import PageArgs, relay
 from gateway.paging.window import Slot, Window
 from gateway.states import BatchState, RunState, TaskState
 from gateway.types import ProviderKind, Record
@@ -48,14 +49,8 @@ class Batch(Node):
     created_at: datetime | None
 
     @strawberry.field
-    async def runs(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> BatchRunConnection | None:
+    @relay
+    async def runs(self, info: Info, *, page: PageArgs) -> BatchRunConnection | None:
         raise NotImplementedError
 
 
@@ -76,14 +71,8 @@ class Run(Node):
         raise NotImplementedError
 
     @strawberry.field
-    async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
+    @relay
+    async def tasks(self, info: Info, *, page: PageArgs) -> TaskConnection | None:
         raise NotImplementedError
 
 

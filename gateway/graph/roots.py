@@ -7,19 +7,11 @@ and `RunListRoots`; Query refuses a root a source's cloud lacks with the cloud's
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, TypedDict
+from typing import Protocol, runtime_checkable
 
 from gateway.graph.context import Info
 from gateway.graph.interfaces import Batch, BatchConnection, Node, Run, RunConnection
-
-
-class PageArgs(TypedDict):
-    """Relay arguments as `Loaders.connection` takes them."""
-
-    first: int | None
-    after: str | None
-    last: int | None
-    before: str | None
+from gateway.graph.relay import PageArgs
 
 
 @dataclass(frozen=True)
@@ -48,6 +40,7 @@ class Roots(Protocol):
     async def run(self, info: Info, source: str, run_id: str) -> Run: ...
 
 
+@runtime_checkable
 class BatchRoots(Protocol):
     """Clouds with batches (HealthOmics batches, Tencent run groups)."""
 
@@ -58,6 +51,7 @@ class BatchRoots(Protocol):
     ) -> BatchConnection: ...
 
 
+@runtime_checkable
 class RunListRoots(Protocol):
     """Clouds that list runs by source."""
 

@@ -46,13 +46,8 @@ DETAIL_METADATA = "gateway_detail"
 
 
 @dataclass(frozen=True)
-class _Sum:
+class _Sum(Cost):
     """Cost of a selection set per one instance of its parent (linear in the multiplier)."""
-
-    depth: int = 0
-    aliases: int = 0
-    nodes: int = 0
-    calls: int = 0
 
     def __add__(self, other: _Sum) -> _Sum:
         return _Sum(

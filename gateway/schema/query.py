@@ -17,7 +17,8 @@ from gateway.errors import ErrorCode, GatewayError, bad_input
 from gateway.graph.context import Info
 from gateway.graph.ids import parse_global_id
 from gateway.graph.interfaces import Batch, BatchConnection, Node, Run, RunConnection, Source
-from gateway.graph.roots import BatchFilters, PageArgs, RunFilters
+from gateway.graph.relay import PageArgs, relay
+from gateway.graph.roots import BatchFilters, BatchRoots, RunFilters, RunListRoots
 
 
 class _HasClouds(Protocol):
@@ -40,6 +41,21 @@ def _cloud(info: Info, source: str) -> Cloud:
 def _lacks(source: str, cloud: Cloud, what: str) -> GatewayError:
     hint = f"; {cloud.hint}" if cloud.hint else ""
     return bad_input(f"source {source!r} ({cloud.kind.value}) has no {what}{hint}")
+
+
+def _batches(info: Info, source: str) -> BatchRoots:
+    """The source's cloud's batch roots; BAD_USER_INPUT (no call) where it has no batches."""
+    cloud = _cloud(info, source)
+    if cloud.batches is None:
+        raise _lacks(source, cloud, "batches")
+    return cloud.batches
+
+
+def _run_lists(info: Info, source: str) -> RunListRoots:
+    cloud = _cloud(info, source)
+    if cloud.run_lists is None:
+        raise _lacks(source, cloud, "run listing")
+    return cloud.run_lists
 
 
 async def resolve_node(info: Info, value: str) -> Node:
@@ -78,30 +94,14 @@ class Query:
 
     @strawberry.field(description="One batch (HealthOmics batch or Tencent run group).")
     async def batch(self, info: Info, source: str, id: str) -> Batch | None:
-        cloud = _cloud(info, source)
-        if cloud.batches is None:
-            raise _lacks(source, cloud, "batches")
-        return await cloud.batches.batch(info, source, id)
+        return await _batches(info, source).batch(info, source, id)
 
     @strawberry.field(description="Batches of a source (HealthOmics ListBatch).")
+    @relay(filters=BatchFilters)
     async def batches(
-        self,
-        info: Info,
-        source: str,
-        status: str | None = None,
-        name: str | None = None,
-        run_group_id: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        self, info: Info, source: str, *, filters: BatchFilters, page: PageArgs
     ) -> BatchConnection | None:
-        cloud = _cloud(info, source)
-        if cloud.batches is None:
-            raise _lacks(source, cloud, "batches")
-        filters = BatchFilters(status=status, name=name, run_group_id=run_group_id)
-        page = PageArgs(first=first, after=after, last=last, before=before)
-        return await cloud.batches.batches(info, source, filters, page)
+        return await _batches(info, source).batches(info, source, filters, page)
 
     @strawberry.field(description="One run by its upstream id.")
     async def run(self, info: Info, source: str, id: str) -> Run | None:
@@ -111,22 +111,8 @@ class Query:
         description="Runs of a source. `batchId` is a HealthOmics batch or Tencent run group; "
         "`runGroupId` is HealthOmics' own run group (a compute pool)."
     )
+    @relay(filters=RunFilters)
     async def runs(
-        self,
-        info: Info,
-        source: str,
-        batch_id: str | None = None,
-        run_group_id: str | None = None,
-        status: str | None = None,
-        name: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        self, info: Info, source: str, *, filters: RunFilters, page: PageArgs
     ) -> RunConnection | None:
-        cloud = _cloud(info, source)
-        if cloud.run_lists is None:
-            raise _lacks(source, cloud, "run listing")
-        filters = RunFilters(batch_id=batch_id, run_group_id=run_group_id, status=status, name=name)
-        page = PageArgs(first=first, after=after, last=last, before=before)
-        return await cloud.run_lists.runs(info, source, filters, page)
+        return await _run_lists(info, source).runs(info, source, filters, page)

@@ -39,7 +39,13 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("fn", "value", "enum"), CASES, ids=lambda c: str(c))
+def _id(param: object) -> str:
+    if callable(param) and hasattr(param, "__self__"):
+        return f"{param.__self__.kind.value}.{param.__name__}"
+    return getattr(param, "__name__", str(param))
+
+
+@pytest.mark.parametrize(("fn", "value", "enum"), CASES, ids=_id)
 def test_every_known_value_has_a_state(
     fn: Callable[[str | None], object], value: str, enum: type
 ) -> None:

@@ -256,3 +256,25 @@ class AwsWire:
     async def aclose(self) -> None:
         await self._stack.aclose()
         self._client = None
+
+
+class AwsProvider:
+    """What every AWS provider shares: one source and its wire. Subclasses name the `kind`
+    and the botocore `service`, and add their listings and records."""
+
+    kind: ProviderKind
+    service: str
+
+    def __init__(
+        self,
+        config: SourceConfig,
+        limits: LimitsConfig,
+        gate: asyncio.Semaphore,
+        guard: SourceGuard | None = None,
+    ):
+        self.name = config.name
+        self.config = config
+        self.wire = AwsWire(config, limits, self.service, gate, kind=self.kind, guard=guard)
+
+    async def aclose(self) -> None:
+        await self.wire.aclose()

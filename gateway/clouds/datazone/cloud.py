@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.clouds.aws.options import AwsSourceOptions
+from gateway.clouds.base import Cloud
 from gateway.clouds.datazone.graph import ROOTS, DataZoneJob, DataZoneJobRun, DataZoneQuery
 from gateway.clouds.datazone.provider import DataZoneProvider
 from gateway.clouds.datazone.states import KIND, STATES
@@ -19,24 +20,19 @@ class DataZoneOptions(AwsSourceOptions):
     domain_id: str | None = None
 
 
-class DataZoneCloud:
-    kind = KIND
-    options = DataZoneOptions
-    states = STATES
-    node_types = (DataZoneJob, DataZoneJobRun)
-    roots = ROOTS
-    batches = None
-    run_lists = None
-    hint = "DataZone runs belong to a job: use `dataZoneJob(source:, id:) { runs }`"
-    query_fields = DataZoneQuery
-    example_batch_filter = None
-
-    def providers(self, sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
-        limits = wiring.settings.limits
-        return {
-            s.name: DataZoneProvider(s, limits, wiring.gate(s), wiring.guard(s, KIND))
-            for s in sources
-        }
+def _providers(sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
+    limits = wiring.settings.limits
+    return {
+        s.name: DataZoneProvider(s, limits, wiring.gate(s), wiring.guard(s, KIND)) for s in sources
+    }
 
 
-DATAZONE = DataZoneCloud()
+DATAZONE = Cloud(
+    STATES,
+    DataZoneOptions,
+    (DataZoneJob, DataZoneJobRun),
+    ROOTS,
+    _providers,
+    hint="DataZone runs belong to a job: use `dataZoneJob(source:, id:) { runs }`",
+    query_fields=DataZoneQuery,
+)

@@ -19,7 +19,8 @@ from gateway.graph.context import Info
 from gateway.graph.ids import global_id
 from gateway.graph.interfaces import Batch, Node, Run, RunConnection, TaskConnection, connection
 from gateway.graph.provider import Provider
-from gateway.graph.records import build, nested, upstream_field
+from gateway.graph.records import Detailed, build_node, nested, upstream_field
+from gateway.graph.relay import PageArgs, relay
 from gateway.types import ProviderKind, Record
 
 
@@ -65,7 +66,7 @@ class DataZoneJobRunDetails:
     description="A DataZone job run: every JobRunSummary field; GetJobRun's `details` when "
     "selected. DataZone runs have no tasks and no batch."
 )
-class DataZoneJobRun(Run):
+class DataZoneJobRun(Run, Detailed):
     __nested__: ClassVar[dict[str, Any]] = {"error": DataZoneJobRunError}
 
     domain_id: str | None
@@ -83,22 +84,19 @@ class DataZoneJobRun(Run):
         "details", DataZoneJobRunDetails, convert=nested(DataZoneJobRunDetails)
     )
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = await load_job_run(info, self.source, self.native_id)
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return await load_job_run(info, self.source, self.native_id)
 
     @classmethod
     def make(cls, source: str, record: Record, detail: bool = False) -> DataZoneJobRun:
         run_id = str(record.get("runId") or record["id"])
         status = record.get("status")
-        return build(
+        return build_node(
             cls,
             record,
-            id=global_id("DataZoneJobRun", source, run_id),
-            source=source,
+            source,
+            run_id,
             provider=DZ,
-            native_id=run_id,
             run_id=run_id,
             name=None,
             state=STATES.run_state(status),
@@ -113,14 +111,8 @@ class DataZoneJobRun(Run):
         return None
 
     @strawberry.field(description="Always null: DataZone has no task breakdown.")
-    async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
+    @relay
+    async def tasks(self, info: Info, *, page: PageArgs) -> TaskConnection | None:
         return None
 
 
@@ -145,22 +137,19 @@ class DataZoneJob(Node):
         )
 
     @strawberry.field(description="ListJobRuns in the source's domain.")
+    @relay
     async def runs(
         self,
         info: Info,
         status: str | None = None,
         sort_order: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        *,
+        page: PageArgs,
     ) -> RunConnection | None:
         p = info.context.upstream.provider_as(self.source, DataZoneProvider)
         assert self.job_id is not None
         listing = p.job_runs(self.job_id, status=status, sort_order=sort_order)
-        conn = await info.context.loaders.connection(
-            p, listing, first=first, after=after, last=last, before=before
-        )
+        conn = await info.context.loaders.connection(p, listing, **page)
         source = self.source
         return connection(RunConnection, conn, lambda item: DataZoneJobRun.make(source, item))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gateway.clouds.aws.options import AwsSourceOptions
+from gateway.clouds.base import Cloud
 from gateway.clouds.healthomics.graph import (
     HealthOmicsBatch,
     HealthOmicsRoots,
@@ -18,25 +19,21 @@ from gateway.types import Provider
 from gateway.upstream.wiring import Wiring
 
 
-class HealthOmicsCloud:
-    kind = KIND
-    options = AwsSourceOptions
-    states = STATES
-    node_types = (HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask)
-    roots = HealthOmicsRoots()
-    batches = roots
-    run_lists = roots
-    hint = ""
-    query_fields = None
-    #: A processed batch shows a whole tree (the newest may have no runs yet).
-    example_batch_filter = ', status: "PROCESSED"'
-
-    def providers(self, sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
-        limits = wiring.settings.limits
-        return {
-            s.name: HealthOmicsProvider(s, limits, wiring.gate(s), wiring.guard(s, KIND))
-            for s in sources
-        }
+def _providers(sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
+    limits = wiring.settings.limits
+    return {
+        s.name: HealthOmicsProvider(s, limits, wiring.gate(s), wiring.guard(s, KIND))
+        for s in sources
+    }
 
 
-HEALTHOMICS = HealthOmicsCloud()
+_ROOTS = HealthOmicsRoots()
+HEALTHOMICS = Cloud(
+    STATES,
+    AwsSourceOptions,
+    (HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask),
+    _ROOTS,
+    _providers,
+    # A processed batch shows a whole tree (the newest may have no runs yet).
+    example_batch_filter=', status: "PROCESSED"',
+)

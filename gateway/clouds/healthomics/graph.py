@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,6 @@ from gateway.clouds.healthomics.types import (
 )
 from gateway.errors import ErrorCode, GatewayError
 from gateway.graph.context import Info
-from gateway.graph.ids import global_id
 from gateway.graph.interfaces import (
     Batch,
     BatchConnection,
@@ -43,8 +43,9 @@ from gateway.graph.interfaces import (
     batch_run_connection,
     connection,
 )
-from gateway.graph.records import build, nested, upstream_field
-from gateway.graph.roots import BatchFilters, PageArgs, RunFilters
+from gateway.graph.records import Detailed, build, build_node, nested, upstream_field
+from gateway.graph.relay import PageArgs, relay
+from gateway.graph.roots import BatchFilters, RunFilters
 from gateway.states import RunState
 from gateway.types import Record
 
@@ -52,7 +53,7 @@ from gateway.types import Record
 
 
 @strawberry.type(description="A HealthOmics run task (ListRunTasks item; GetRunTask on demand).")
-class HealthOmicsTask(Task):
+class HealthOmicsTask(Task, Detailed):
     task_id: str | None
     run_id: str = strawberry.field(description="The run this task belongs to.")
     cpus: int | None
@@ -74,10 +75,8 @@ class HealthOmicsTask(Task):
         "imageDetails", HealthOmicsImageDetails, convert=nested(HealthOmicsImageDetails)
     )
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = await load_task(info, self.source, self.run_id, self.native_id)
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return await load_task(info, self.source, self.run_id, self.native_id)
 
     @classmethod
     def make(
@@ -85,13 +84,13 @@ class HealthOmicsTask(Task):
     ) -> HealthOmicsTask:
         task_id = str(record["taskId"])
         status = record.get("status")
-        return build(
+        return build_node(
             cls,
             record,
-            id=global_id("HealthOmicsTask", source, f"{run_id}/{task_id}"),
-            source=source,
+            source,
+            task_id,
+            key=f"{run_id}/{task_id}",
             provider=KIND,
-            native_id=task_id,
             run_id=run_id,
             state=STATES.task_state(status),
             started_at=record.get("startTime"),
@@ -104,7 +103,7 @@ class HealthOmicsTask(Task):
 
 
 @strawberry.type(description="A HealthOmics run: ListRuns fields, GetRun fields when selected.")
-class HealthOmicsRun(Run):
+class HealthOmicsRun(Run, Detailed):
     arn: str | None
     workflow_id: str | None
     batch_id: str | None
@@ -151,22 +150,19 @@ class HealthOmicsRun(Run):
     engine_settings: JSON | None = upstream_field("engineSettings", JSON)
     session_policy: str | None = upstream_field("sessionPolicy", str)
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = await load_run(info, self.source, self.native_id)
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return await load_run(info, self.source, self.native_id)
 
     @classmethod
     def make(cls, source: str, record: Record, detail: bool = False) -> HealthOmicsRun:
         run_id = str(record["id"])
         status = record.get("status")
-        return build(
+        return build_node(
             cls,
             record,
-            id=global_id("HealthOmicsRun", source, run_id),
-            source=source,
+            source,
+            run_id,
             provider=KIND,
-            native_id=run_id,
             state=STATES.run_state(status),
             created_at=record.get("creationTime"),
             started_at=record.get("startTime"),
@@ -182,14 +178,9 @@ class HealthOmicsRun(Run):
         return HealthOmicsBatch.make(self.source, record, detail=True)
 
     @strawberry.field(description="ListRunTasks; null (no error) for a deleted run.")
+    @relay
     async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        status: str | None = None,
+        self, info: Info, *, page: PageArgs, status: str | None = None
     ) -> TaskConnection | None:
         if self.state is RunState.DELETED:
             return None
@@ -199,10 +190,7 @@ class HealthOmicsRun(Run):
         conn = await info.context.loaders.connection(
             p,
             listing,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
+            **page,
             settled=STATES.run_settled(self.status),
         )
         source, run_id = self.source, self.native_id
@@ -214,8 +202,17 @@ class HealthOmicsRun(Run):
 # -- batches ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BatchRunFilters:
+    """ListRunsInBatch's filters (at most one of them)."""
+
+    submission_status: str | None = None
+    run_setting_id: str | None = None
+    run_id: str | None = None
+
+
 @strawberry.type(description="A HealthOmics run batch: ListBatch fields, GetBatch when selected.")
-class HealthOmicsBatch(Batch):
+class HealthOmicsBatch(Batch, Detailed):
     workflow_id: str | None
     _detail: strawberry.Private[Record | None] = None
 
@@ -241,23 +238,20 @@ class HealthOmicsBatch(Batch):
     failed_time: datetime | None = upstream_field("failedTime", datetime)
     failure_reason: str | None = upstream_field("failureReason", str)
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = await load_batch(info, self.source, self.native_id)
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return await load_batch(info, self.source, self.native_id)
 
     @classmethod
     def make(cls, source: str, record: Record, detail: bool = False) -> HealthOmicsBatch:
         batch_id = str(record["id"])
         status = record.get("status")
         setting = record.get("defaultRunSetting") or {}
-        return build(
+        return build_node(
             cls,
             record,
-            id=global_id("HealthOmicsBatch", source, batch_id),
-            source=source,
+            source,
+            batch_id,
             provider=KIND,
-            native_id=batch_id,
             state=STATES.batch_state(status),
             created_at=record.get("creationTime") or record.get("createdAt"),
             workflow_id=record.get("workflowId") or setting.get("workflowId"),
@@ -265,24 +259,16 @@ class HealthOmicsBatch(Batch):
         )
 
     @strawberry.field(description="ListRunsInBatch; at most one of the three filters.")
+    @relay(filters=BatchRunFilters)
     async def runs(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        submission_status: str | None = None,
-        run_setting_id: str | None = None,
-        run_id: str | None = None,
+        self, info: Info, *, page: PageArgs, filters: BatchRunFilters
     ) -> BatchRunConnection | None:
         p = info.context.upstream.provider_as(self.source, HealthOmicsProvider)
-        listing = p.runs_in_batch(self.native_id, submission_status, run_setting_id, run_id)
+        f = filters
+        listing = p.runs_in_batch(self.native_id, f.submission_status, f.run_setting_id, f.run_id)
         settled = STATES.batch_settled(self.status)
-        conn = await info.context.loaders.connection(
-            p, listing, first=first, after=after, last=last, before=before, settled=settled
-        )
-        filtered = any(v is not None for v in (submission_status, run_setting_id, run_id))
+        conn = await info.context.loaders.connection(p, listing, **page, settled=settled)
+        filtered = filters != BatchRunFilters()
         source, batch_id = self.source, self.native_id
 
         def edge(item: Record) -> tuple[RunSubmission, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.states import BatchState, RunState, StateTables, TaskState
+from gateway.states import BatchState, RunState, StateTables, TaskState, table
 from gateway.types import ProviderKind
 
 KIND = ProviderKind("HEALTHOMICS", "healthomics")
@@ -19,36 +19,25 @@ SUBMISSION_STATUSES = (
 
 STATES = StateTables(
     KIND,
-    runs={
-        "PENDING": RunState.QUEUED,
-        "STARTING": RunState.STARTING,
-        "RUNNING": RunState.RUNNING,
-        "STOPPING": RunState.STOPPING,
-        "COMPLETED": RunState.SUCCEEDED,
-        "DELETED": RunState.DELETED,
-        "CANCELLED": RunState.CANCELLED,
-        "FAILED": RunState.FAILED,
-    },
-    batches={
-        "CREATING": BatchState.PENDING,
-        "PENDING": BatchState.PENDING,
-        "SUBMITTING": BatchState.SUBMITTING,
-        "INPROGRESS": BatchState.RUNNING,
-        "STOPPING": BatchState.STOPPING,
-        "CANCELLED": BatchState.CANCELLED,
-        "FAILED": BatchState.FAILED,
-        "PROCESSED": BatchState.PROCESSED,
-        "RUNS_DELETING": BatchState.DELETING,
-        "RUNS_DELETE_FAILED": BatchState.DELETE_FAILED,
-        "RUNS_DELETED": BatchState.DELETED,
-    },
-    tasks={
-        "PENDING": TaskState.QUEUED,
-        "STARTING": TaskState.STARTING,
-        "RUNNING": TaskState.RUNNING,
-        "STOPPING": TaskState.STOPPING,
-        "COMPLETED": TaskState.SUCCEEDED,
-        "CANCELLED": TaskState.CANCELLED,
-        "FAILED": TaskState.FAILED,
-    },
+    runs=table(
+        RunState,
+        "STARTING RUNNING STOPPING DELETED CANCELLED FAILED",
+        PENDING="QUEUED",
+        COMPLETED="SUCCEEDED",
+    ),
+    batches=table(
+        BatchState,
+        "PENDING SUBMITTING STOPPING CANCELLED FAILED PROCESSED",
+        CREATING="PENDING",
+        INPROGRESS="RUNNING",
+        RUNS_DELETING="DELETING",
+        RUNS_DELETE_FAILED="DELETE_FAILED",
+        RUNS_DELETED="DELETED",
+    ),
+    tasks=table(
+        TaskState,
+        "STARTING RUNNING STOPPING CANCELLED FAILED",
+        PENDING="QUEUED",
+        COMPLETED="SUCCEEDED",
+    ),
 )

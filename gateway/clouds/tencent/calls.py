@@ -15,10 +15,9 @@ from gateway.clouds.tencent.provider import TencentOmicsProvider, child_path
 from gateway.clouds.tencent.states import KIND, STATES
 from gateway.clouds.tencent.types import camel
 from gateway.graph.context import Info
-from gateway.graph.ids import global_id
 from gateway.graph.interfaces import Task, TaskConnection, connection, page_info
-from gateway.graph.records import build
-from gateway.graph.roots import PageArgs
+from gateway.graph.records import build_node
+from gateway.graph.relay import PageArgs, relay
 from gateway.paging.window import Window
 from gateway.types import Record
 from gateway.upstream.loaders import Connection, check_page_args
@@ -81,13 +80,12 @@ class TencentRunCall(Task):
         path = child_path(parent, record)
         rec = camel(record)
         status = rec.get("status")
-        return build(
+        return build_node(
             cls,
             rec,
-            id=global_id("TencentRunCall", source, f"{run_uuid}{path}"),
-            source=source,
+            source,
+            f"{run_uuid}{path}",
             provider=KIND,
-            native_id=f"{run_uuid}{path}",
             run_uuid=run_uuid,
             path=path,
             name=rec.get("callName"),
@@ -99,18 +97,11 @@ class TencentRunCall(Task):
     @strawberry.field(
         description="A sub-workflow's own calls (GetRunCalls at its path); else empty."
     )
-    async def calls(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
+    @relay
+    async def calls(self, info: Info, *, page: PageArgs) -> TaskConnection | None:
         if self.run_type != "SubWorkflow":
-            check_page_args(first, last)
+            check_page_args(page["first"], page["last"])
             conn = _empty_connection(info)
             return TaskConnection(edges=[], page_info=page_info(conn), total_count=0)
-        page = PageArgs(first=first, after=after, last=last, before=before)
         assert self.run_uuid is not None
         return await call_connection(info, self.source, self.run_uuid, self.path, page)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gateway.clouds.base import Cloud
 from gateway.clouds.tencent.calls import TencentRunCall
 from gateway.clouds.tencent.graph import TencentRoots, TencentRun, TencentRunGroup
 from gateway.clouds.tencent.provider import TencentOmicsProvider
 from gateway.clouds.tencent.states import KIND, STATES
+from gateway.clouds.tencent.wire import TencentWire
 from gateway.config import SourceConfig, SourceOptions
 from gateway.ratelimit.rolling import RollingWindowRateLimiter
 from gateway.types import Provider
@@ -20,35 +22,21 @@ class TencentOptions(SourceOptions):
     project_id: str | None = None
 
 
-class TencentCloud:
-    kind = KIND
-    options = TencentOptions
-    states = STATES
-    node_types = (TencentRunGroup, TencentRun, TencentRunCall)
-    roots = TencentRoots()
-    batches = roots
-    run_lists = roots
-    hint = ""
-    query_fields = None
-    #: The newest run group already has runs and calls.
-    example_batch_filter = ""
-
-    def providers(self, sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
-        # One rolling window for all of them: sources naming one account share its quota.
-        rates = RollingWindowRateLimiter()
-        limits = wiring.settings.limits
-        return {
-            s.name: TencentOmicsProvider(
-                s,
-                limits,
-                wiring.gate(s),
-                rates,
-                wiring.cache,
-                guard=wiring.guard(s, KIND),
-                calls_ttl_seconds=wiring.settings.cache.page_ttl_seconds,
-            )
-            for s in sources
-        }
+def _providers(sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
+    # One rolling window for all of them: sources naming one account share its quota.
+    rates = RollingWindowRateLimiter()
+    limits, ttl = wiring.settings.limits, wiring.settings.cache.page_ttl_seconds
+    wires = (TencentWire(s, limits, wiring.gate(s), rates, wiring.guard(s, KIND)) for s in sources)
+    return {w.config.name: TencentOmicsProvider(w, wiring.cache, ttl) for w in wires}
 
 
-TENCENT_OMICS = TencentCloud()
+_ROOTS = TencentRoots()
+TENCENT_OMICS = Cloud(
+    STATES,
+    TencentOptions,
+    (TencentRunGroup, TencentRun, TencentRunCall),
+    _ROOTS,
+    _providers,
+    # The newest run group already has runs and calls.
+    example_batch_filter="",
+)

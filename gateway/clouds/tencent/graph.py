@@ -42,7 +42,6 @@ from gateway.clouds.tencent.types import (
 )
 from gateway.errors import bad_input
 from gateway.graph.context import Info
-from gateway.graph.ids import global_id
 from gateway.graph.interfaces import (
     Batch,
     BatchConnection,
@@ -54,8 +53,9 @@ from gateway.graph.interfaces import (
     batch_run_connection,
     connection,
 )
-from gateway.graph.records import build, upstream_field
-from gateway.graph.roots import BatchFilters, PageArgs, RunFilters
+from gateway.graph.records import Detailed, build_node, upstream_field
+from gateway.graph.relay import PageArgs, relay
+from gateway.graph.roots import BatchFilters, RunFilters
 from gateway.types import Record
 from gateway.upstream.loaders import Connection
 
@@ -69,7 +69,7 @@ __all__ = ["TencentRoots", "TencentRun", "TencentRunCall", "TencentRunGroup"]
     description="A Tencent Cloud Omics run: DescribeRuns fields; RunMetadata-only fields read "
     "GetRunStatus when selected. `name` is the run's UserDefinedId."
 )
-class TencentRun(Run):
+class TencentRun(Run, Detailed):
     run_uuid: str | None
     project_id: str | None
     application_id: str | None
@@ -107,10 +107,8 @@ class TencentRun(Run):
     stderr: str | None = upstream_field("stderr", str)
     meta: JSON | None = upstream_field("meta", JSON)
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = camel(await load_status(info, self.source, self.native_id))
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return camel(await load_status(info, self.source, self.native_id))
 
     @classmethod
     def make(cls, source: str, record: Record) -> TencentRun:
@@ -118,13 +116,12 @@ class TencentRun(Run):
         run_uuid = str(rec["runUuid"])
         times = rec.get("executionTime") or {}
         status = rec.get("status")
-        return build(
+        return build_node(
             cls,
             rec,
-            id=global_id("TencentRun", source, run_uuid),
-            source=source,
+            source,
+            run_uuid,
             provider=KIND,
-            native_id=run_uuid,
             name=rec.get("userDefinedId") or None,
             state=STATES.run_state(status),
             created_at=rec.get("createTime"),
@@ -146,15 +143,8 @@ class TencentRun(Run):
         return TencentRunGroup.make(self.source, record)
 
     @strawberry.field(description="The run's top-level calls (GetRunCalls at `/`).")
-    async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
-        page = PageArgs(first=first, after=after, last=last, before=before)
+    @relay
+    async def tasks(self, info: Info, *, page: PageArgs) -> TaskConnection | None:
         return await call_connection(info, self.source, self.native_id, "/", page)
 
 
@@ -206,13 +196,12 @@ class TencentRunGroup(Batch):
         rec = camel(record)
         group_id = str(rec["runGroupId"])
         status = rec.get("status")
-        return build(
+        return build_node(
             cls,
             rec,
-            id=global_id("TencentRunGroup", source, group_id),
-            source=source,
+            source,
+            group_id,
             provider=KIND,
-            native_id=group_id,
             state=STATES.batch_state(status),
             total_runs=rec.get("totalRun"),
             created_at=rec.get("createTime"),
@@ -226,20 +215,13 @@ class TencentRunGroup(Batch):
         )
 
     @strawberry.field(description="DescribeRuns filtered by this RunGroupId (and `status`).")
+    @relay
     async def runs(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        status: str | None = None,
+        self, info: Info, *, page: PageArgs, status: str | None = None
     ) -> BatchRunConnection | None:
         p = info.context.upstream.provider_as(self.source, TencentOmicsProvider)
         listing = p.runs(run_group_id=self.native_id, status=status)
-        conn = await info.context.loaders.connection(
-            p, listing, first=first, after=after, last=last, before=before
-        )
+        conn = await info.context.loaders.connection(p, listing, **page)
         source = self.source
         prime_runs(info, source, [s.item for s in conn.slots])
         return batch_run_connection(

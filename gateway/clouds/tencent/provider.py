@@ -7,7 +7,6 @@ pages one cached answer per (run, path) with the same cursors and the same law.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from collections.abc import Sequence
@@ -17,10 +16,8 @@ from gateway.cache.backend import MemoryBackend
 from gateway.cache.upstream import UpstreamCache
 from gateway.clouds.tencent.states import KIND
 from gateway.clouds.tencent.wire import TencentWire
-from gateway.config import CacheConfig, LimitsConfig, SourceConfig
+from gateway.config import CacheConfig
 from gateway.errors import ErrorCode, UpstreamError, bad_input
-from gateway.guards import SourceGuard
-from gateway.ratelimit.rolling import RollingWindowRateLimiter
 from gateway.types import Listing, Page, PageRef, Record
 
 MAX_LIMIT = 100
@@ -104,19 +101,14 @@ class TencentOmicsProvider:
 
     def __init__(
         self,
-        config: SourceConfig,
-        limits: LimitsConfig,
-        gate: asyncio.Semaphore,
-        limiter: RollingWindowRateLimiter,
+        wire: TencentWire,
         cache: UpstreamCache | None = None,
-        *,
-        guard: SourceGuard | None = None,
         calls_ttl_seconds: float = CacheConfig().page_ttl_seconds,
     ) -> None:
+        config = wire.config
         self.name = config.name
         self.config = config
-        self.limits = limits
-        self.wire = TencentWire(config, limits, gate, limiter, guard)
+        self.wire = wire
         # GetRunCalls is unpaged upstream: one answer per (run, path), sliced into pages here,
         # kept in the app's shared upstream cache (Redis when scaled out) under this source's
         # config fingerprint, like every other upstream result.

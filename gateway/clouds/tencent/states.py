@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-from gateway.states import BatchState, RunState, StateTables, TaskState
+from gateway.states import BatchState, RunState, StateTables, TaskState, table
 from gateway.types import ProviderKind
 
 KIND = ProviderKind("TENCENT_OMICS", "tencent-omics")
 
+# The emulator's (and the documented example's) vocabulary: INIT → PENDING → RUNNING →
+# SUCCESS | FAILED | CANCELED; a run may be CANCELED while still pending.
 STATES = StateTables(
     KIND,
-    runs={
-        # The emulator's (and the documented example's) vocabulary: INIT → PENDING → RUNNING →
-        # SUCCESS | FAILED | CANCELED; a run may be CANCELED while still pending.
-        "INIT": RunState.QUEUED,
-        "PENDING": RunState.QUEUED,
-        "RUNNING": RunState.RUNNING,
-        "SUCCESS": RunState.SUCCEEDED,
-        "FAILED": RunState.FAILED,
-        "CANCELED": RunState.CANCELLED,
-    },
-    batches={
-        "INIT": BatchState.PENDING,
-        "RUNNING": BatchState.RUNNING,
-        "SUCCESS": BatchState.SUCCEEDED,
-        "FAILED": BatchState.FAILED,
-        "CANCELED": BatchState.CANCELLED,
-    },
-    tasks={
-        "INIT": TaskState.QUEUED,
-        "PENDING": TaskState.QUEUED,
-        "RUNNING": TaskState.RUNNING,
-        "SUCCESS": TaskState.SUCCEEDED,
-        "FAILED": TaskState.FAILED,
-        "CANCELED": TaskState.CANCELLED,
-    },
+    runs=table(
+        RunState,
+        "RUNNING FAILED",
+        INIT="QUEUED",
+        PENDING="QUEUED",
+        SUCCESS="SUCCEEDED",
+        CANCELED="CANCELLED",
+    ),
+    batches=table(
+        BatchState, "RUNNING FAILED", INIT="PENDING", SUCCESS="SUCCEEDED", CANCELED="CANCELLED"
+    ),
+    tasks=table(
+        TaskState,
+        "RUNNING FAILED",
+        INIT="QUEUED",
+        PENDING="QUEUED",
+        SUCCESS="SUCCEEDED",
+        CANCELED="CANCELLED",
+    ),
 )

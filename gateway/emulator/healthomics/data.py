@@ -29,16 +29,6 @@ from gateway.emulator.healthomics.timeline import SETTLED_RUN, RunPlan, TaskPlan
 
 Item = dict[str, Any]
 
-_TASK_STEPS = [
-    "FASTQC",
-    "BWA_MEM2",
-    "MARK_DUPLICATES",
-    "BQSR",
-    "HAPLOTYPE_CALLER",
-    "GENOTYPE_GVCFS",
-]
-_INSTANCES = [("omics.c.large", 2, 4), ("omics.m.xlarge", 4, 16), ("omics.r.2xlarge", 8, 64)]
-
 
 def _project(shape_name: str, full: Item, **extra: Any) -> Item:
     """Keep the members the model's list shape has: a list item is a view of the full record."""

@@ -226,7 +226,7 @@ async def test_every_datazone_error_maps_into_the_one_table(
 
     provider.wire.client = client  # type: ignore[method-assign]
     with pytest.raises(Exception) as err:
-        await provider._call("ListJobRuns", invoke)
+        await provider.wire.call("ListJobRuns", invoke)
     assert err.value.extensions == {  # type: ignore[attr-defined]
         "code": ours.value,
         "source": "dz",

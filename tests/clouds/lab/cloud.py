@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import strawberry
 
+from gateway.clouds.base import Cloud
 from gateway.config import SourceConfig, SourceOptions
 from gateway.errors import ErrorCode, GatewayError, bad_input
 from gateway.graph.context import Info
@@ -24,7 +25,8 @@ from gateway.graph.interfaces import (
     TaskConnection,
     connection,
 )
-from gateway.graph.roots import PageArgs, RunFilters
+from gateway.graph.relay import PageArgs, relay
+from gateway.graph.roots import RunFilters
 from gateway.states import RunState, StateTables, TaskState
 from gateway.types import Provider, ProviderKind, Record
 from gateway.upstream.wiring import Wiring
@@ -109,19 +111,11 @@ class LabRun(Run):
         return None
 
     @strawberry.field
-    async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
+    @relay
+    async def tasks(self, info: Info, *, page: PageArgs) -> TaskConnection | None:
         p = _provider(info, self.source)
         listing = p.listing("ListSteps", self.native_id)
-        conn = await info.context.loaders.connection(
-            p, listing, first=first, after=after, last=last, before=before
-        )
+        conn = await info.context.loaders.connection(p, listing, **page)
         source, run_id = self.source, self.native_id
         return connection(TaskConnection, conn, lambda item: LabStep.make(source, run_id, item))
 
@@ -158,25 +152,22 @@ class LabRoots:
         return connection(RunConnection, conn, lambda item: LabRun.make(source, item))
 
 
-class LabCloud:
-    kind = KIND
-    options = LabOptions
-    states = STATES
-    node_types = (LabRun, LabStep)
-    roots = LabRoots()
-    batches = None
-    run_lists = roots
-    hint = "lab runs have no batches"
-    query_fields = None
-    example_batch_filter = None
-
-    def providers(self, sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
-        made: dict[str, Provider] = {}
-        for source in sources:
-            options = LabOptions.model_validate(source.model_dump(exclude_none=True))
-            lists = lab_lists(options.runs, options.steps)
-            made[source.name] = MemoryProvider(source.name, KIND, lists)
-        return made
+def _providers(sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
+    made: dict[str, Provider] = {}
+    for source in sources:
+        options = LabOptions.model_validate(source.model_dump(exclude_none=True))
+        made[source.name] = MemoryProvider(
+            source.name, KIND, lab_lists(options.runs, options.steps)
+        )
+    return made
 
 
-LAB = LabCloud()
+_ROOTS = LabRoots()
+LAB = Cloud(
+    STATES,
+    LabOptions,
+    (LabRun, LabStep),
+    _ROOTS,
+    _providers,
+    hint="lab runs have no batches",
+)
