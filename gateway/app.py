@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -34,12 +34,14 @@ from gateway.cache.responses import ResponseCache, response_key
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.graph.context import Context
+from gateway.http import SpecGraphQL
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
 from gateway.live.hub import Hub
 from gateway.observability import hooks
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
+from gateway.policy import errorlog
 from gateway.policy.audit import audit_kept
 from gateway.policy.limits import charge_quota
 from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries, refusal
@@ -67,10 +69,10 @@ class _TextFrames(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
-class GatewayGraphQL(GraphQL[Context, None]):
+class GatewayGraphQL(SpecGraphQL):
     """Strawberry's ASGI view with our per-request context and a fast JSON encoder."""
 
-    websocket_adapter_class = _TextFrames
+    websocket_adapter_class = _TextFrames  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -210,6 +212,7 @@ def create_app(
             "configured source. Use it for demos and local work only."
         )
     up = upstream or Upstream.from_settings(settings)
+    errorlog.install()
     obs = settings.observability
     tracing = Tracing.from_config(obs, tracer_provider)
     metrics = Metrics()

@@ -31,7 +31,9 @@ def shape_error(error: GraphQLError, request_id: str, suggestions: bool = True) 
     if isinstance(original, GatewayError):
         error.extensions = {**(error.extensions or {}), "requestId": request_id}
         return error
-    if original is None:
+    # graphql-core wraps its own errors (variable coercion: "Variable '$n' got invalid value")
+    # with the inner GraphQLError as original: still the document's mistake, not ours.
+    if original is None or isinstance(original, GraphQLError):
         extensions = dict(error.extensions or {})
         if _TOKEN_LIMIT.search(error.message):  # graphql-core's token cap is a syntax error
             extensions.setdefault("code", ErrorCode.QUERY_TOO_COSTLY.value)
