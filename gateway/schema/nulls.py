@@ -28,7 +28,7 @@ BY_NAME: dict[str, str] = {
     ),
     "createdAt": "When the upstream created it; null when the upstream does not say.",
     "startedAt": "When it started; null until it has started (or when the upstream does not say).",
-    "stoppedAt": "When it stopped; null while it is still going (or when the upstream does not say).",
+    "stoppedAt": "When it stopped; null while it is still going (or the upstream does not say).",
     "totalRuns": "How many runs the upstream says it holds; null when the upstream does not say.",
     "runs": (
         "Its runs; null with an error on this path when its source fails, so the rest of the "

@@ -121,7 +121,9 @@ def test_a_body_that_is_not_json_is_415(url: str) -> None:
 
 def test_a_mutation_over_get_is_405_with_allow_post(url: str) -> None:
     for accept in (GQL, JSON):
-        resp = httpx.get(url, params={"query": "mutation { __typename }"}, headers={"accept": accept})
+        resp = httpx.get(
+            url, params={"query": "mutation { __typename }"}, headers={"accept": accept}
+        )
         assert resp.status_code == 405
         assert resp.headers["allow"] == "POST"
         assert "POST" in only_error(resp)["message"]

@@ -25,11 +25,16 @@ def test_every_nullable_field_has_a_description(upstreams: Upstreams) -> None:
         if t["kind"] in ("OBJECT", "INTERFACE")
         for f in t["fields"]
     }
-    silent = [name for name, f in fields.items() if f["type"]["kind"] != "NON_NULL" and not f["description"]]
+    silent = [
+        name
+        for name, f in fields.items()
+        if f["type"]["kind"] != "NON_NULL" and not f["description"]
+    ]
     assert not silent, silent
     for connection in ("BatchConnection", "BatchRunConnection", "RunConnection", "TaskConnection"):
-        assert "null when the upstream does not report a total" in (
-            fields[f"{connection}.totalCount"]["description"]
+        assert (
+            "null when the upstream does not report a total"
+            in (fields[f"{connection}.totalCount"]["description"])
         )
     assert "deleted" in fields["Run.tasks"]["description"]
     assert "empty" in fields["PageInfo.endCursor"]["description"]
