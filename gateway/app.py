@@ -35,6 +35,7 @@ from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.graph.context import Context
 from gateway.http import SpecGraphQL
+from gateway.http.operations import OneOperationOrAName
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
 from gateway.live.hub import Hub
 from gateway.observability import hooks
@@ -82,7 +83,9 @@ class GatewayGraphQL(SpecGraphQL):
         quota: QueryQuota | None = None,
         tracing: Tracing | None = None,
     ) -> None:
-        extra = [tracing.schema_extension()] if tracing is not None else []
+        extra: list[Any] = [OneOperationOrAName]
+        if tracing is not None:
+            extra.append(tracing.schema_extension())
         super().__init__(
             build_schema(introspection=settings.graphql.introspection, extra_extensions=extra),
             graphql_ide="graphiql" if settings.graphql.playground else None,

@@ -70,6 +70,7 @@ DOCUMENT_ERRORS = {
     },
     "subscription over POST": {"query": 'subscription { runUpdated(id: "x") { __typename } }'},
     "unknown operation name": {"query": "query A { __typename }", "operationName": "B"},
+    "several operations, none named": {"query": "query A { __typename } query B { __typename }"},
 }
 
 
@@ -127,6 +128,16 @@ def test_a_mutation_over_get_is_405_with_allow_post(url: str) -> None:
         assert resp.status_code == 405
         assert resp.headers["allow"] == "POST"
         assert "POST" in only_error(resp)["message"]
+
+
+def test_a_named_operation_among_several_runs(url: str) -> None:
+    for name in ("A", "B"):
+        body = {
+            "query": "query A { a: __typename } query B { b: __typename }",
+            "operationName": name,
+        }
+        resp = post(url, GQL, json=body)
+        assert resp.status_code == 200 and resp.json() == {"data": {name.lower(): "Query"}}
 
 
 def test_a_query_over_get_answers(url: str) -> None:
