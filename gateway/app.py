@@ -251,7 +251,9 @@ def create_app(
                 tracing.shutdown()
 
     routes: list[Any] = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        # Every method reaches the view, which answers the ones it does not serve with a JSON
+        # 405 (gateway/http), not Starlette's plain-text one.
+        Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
         Route("/healthz", healthz),
         Route("/readyz", readyz),

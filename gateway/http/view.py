@@ -93,6 +93,13 @@ class SpecGraphQL(GraphQL[Context, None]):
         media = negotiate(request.headers.get("accept"))
         token = _MEDIA.set(media)
         try:
+            if request.method not in ("GET", "POST"):
+                raise RequestError(
+                    405,
+                    f"{request.method} is not served here: send GraphQL with POST "
+                    "(or queries with GET)",
+                    headers={"Allow": "GET, POST"},
+                )
             response = await self.run(request)
         except HTTPException as exc:
             response = self.refusal(exc, media)

@@ -140,6 +140,14 @@ def test_a_named_operation_among_several_runs(url: str) -> None:
         assert resp.status_code == 200 and resp.json() == {"data": {name.lower(): "Query"}}
 
 
+def test_other_methods_are_a_json_405(url: str) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        resp = httpx.request(method, url, json={"query": "{ __typename }"}, headers={"accept": GQL})
+        assert resp.status_code == 405 and resp.headers["allow"] == "GET, POST"
+        assert resp.headers["content-type"].startswith(GQL)
+        only_error(resp)
+
+
 def test_a_query_over_get_answers(url: str) -> None:
     resp = httpx.get(url, params={"query": "{ __typename }"}, headers={"accept": GQL})
     assert resp.status_code == 200 and resp.json() == {"data": {"__typename": "Query"}}
