@@ -40,6 +40,8 @@ def shape_error(error: GraphQLError, request_id: str, suggestions: bool = True) 
         extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
         extensions["requestId"] = request_id
         message = error.message if suggestions else _SUGGESTION.sub("", error.message)
+        if isinstance(original, GraphQLError) and message.startswith("Variable '$"):
+            message += " (send in `variables` a value of the type the operation declares)"
         return GraphQLError(
             message,
             nodes=error.nodes,

@@ -91,7 +91,7 @@ def test_messages_say_what_to_do(url: str) -> None:
     op = only_error(post(url, GQL, json=DOCUMENT_ERRORS["unknown operation name"]))
     assert "'B'" in op["message"] and "operationName" in op["message"]
     var = only_error(post(url, GQL, json=DOCUMENT_ERRORS["variable of the wrong type"]))
-    assert "$n" in var["message"] and "Int" in var["message"]
+    assert "$n" in var["message"] and "Int" in var["message"] and "variables" in var["message"]
 
 
 MALFORMED = {
