@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -36,12 +36,15 @@ from gateway.clouds.registry import DEFAULT_CLOUDS
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.graph.context import Context
+from gateway.http import SpecGraphQL
+from gateway.http.operations import OneOperationOrAName
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
 from gateway.live.hub import Hub
 from gateway.observability import hooks
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
+from gateway.policy import errorlog
 from gateway.policy.audit import audit_kept, audit_refused
 from gateway.policy.limits import charge_quota
 from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries, refusal
@@ -69,10 +72,10 @@ class _TextFrames(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
-class GatewayGraphQL(GraphQL[Context, None]):
+class GatewayGraphQL(SpecGraphQL):
     """Strawberry's ASGI view with our per-request context and a fast JSON encoder."""
 
-    websocket_adapter_class = _TextFrames
+    websocket_adapter_class = _TextFrames  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -83,7 +86,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         tracing: Tracing | None = None,
         clouds: Clouds = DEFAULT_CLOUDS,
     ) -> None:
-        extra = [tracing_extension(tracing.provider)] if tracing is not None else []
+        extra: list[Any] = [OneOperationOrAName]
+        if tracing is not None:
+            extra.append(tracing_extension(tracing.provider))
         schema = build_schema(clouds, settings.graphql.introspection, extra)
         super().__init__(schema, graphql_ide="graphiql" if settings.graphql.playground else None)
         self.clouds = clouds
@@ -215,6 +220,7 @@ def create_app(
             "configured source. Use it for demos and local work only."
         )
     up = upstream or Upstream.from_settings(settings, clouds)
+    errorlog.install()
     obs = settings.observability
     tracing = Tracing.from_config(obs, tracer_provider)
     metrics = Metrics()
@@ -250,7 +256,9 @@ def create_app(
                 tracing.shutdown()
 
     routes: list[Any] = [
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        # Every method reaches the view, which answers the ones it does not serve with a JSON
+        # 405 (gateway/http), not Starlette's plain-text one.
+        Route("/graphql", graphql),
         WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
         Route("/healthz", healthz),
         Route("/readyz", readyz),

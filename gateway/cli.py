@@ -13,25 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 DEMO_SOURCE = "aws-demo"
-EXAMPLE_QUERY = """\
-query Tree {{
-  batch(source: "{source}", id: "{batch}") {{
-    name status state totalRuns
-    runs(first: 5) {{
-      edges {{
-        submission {{ runSettingId submissionStatus }}
-        node {{
-          name status state startedAt stoppedAt
-          tasks(first: 5) {{ edges {{ node {{ name status state }} }} pageInfo {{ hasNextPage }} }}
-        }}
-      }}
-      pageInfo {{ hasNextPage endCursor }}
-    }}
-  }}
-}}"""
 
 
-def _demo_settings(emulator_url: str, domain_id: str) -> dict[str, Any]:
+def _demo_settings(
+    emulator_url: str, domain_id: str, cursor_key: str, paced: bool
+) -> dict[str, Any]:
     from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
     from gateway.emulator.tencent.auth import DEMO_CREDENTIALS
 
@@ -69,6 +55,12 @@ def _demo_settings(emulator_url: str, domain_id: str) -> dict[str, Any]:
         "graphql": {"playground": True, "introspection": True},
         "auth": {"mode": "none"},
         "observability": {"log_format": "text"},
+        "cursors": {"keys": [cursor_key]},
+        **(
+            {}
+            if paced
+            else {"limits": {"upstream_rates": {}, "tencent_requests_per_second": 10_000}}
+        ),
     }
 
 
@@ -79,19 +71,45 @@ def serve(args: argparse.Namespace) -> int:
     from gateway.config import ConfigError, load_settings
     from gateway.observability.logs import configure_logging
 
+    busy = _port_busy(args.host, args.port)
+    if busy is not None:
+        print(
+            f"gateway: cannot listen on {args.host}:{args.port} ({busy}); another gateway may "
+            "be running there: stop it or pass --port",
+            file=sys.stderr,
+        )
+        return 1
     emulator_server = None
-    example_batch = ""
+    ticker = None
+    banner = ""
     try:
         if args.demo:
+            from pathlib import Path
+
+            from gateway.demo import banner as demo_banner
+            from gateway.demo import examples, state
             from gateway.emulator.app import create_emulator
             from gateway.emulator.server import LoopbackServer
+            from gateway.emulator.ticker import ClockTicker
 
-            emulator = create_emulator(seed=args.seed, scale="demo")
+            paced = not args.no_pacing
+            emulator = create_emulator(seed=args.seed, scale="demo", quotas=paced)
             emulator_server = LoopbackServer(emulator.app).start()
-            ho = emulator.healthomics
-            example_batch = ho.reference_batch_id or ho.batch_ids()[0]
-            demo = _demo_settings(emulator_server.url, emulator.datazone.domains()[0])
+            domain = emulator.datazone.domains()[0]
+            data_dir = Path(args.data_dir) if args.data_dir else state.default_data_dir()
+            key = state.cursor_key(data_dir)
+            demo = _demo_settings(emulator_server.url, domain, key, paced)
             settings = load_settings(args.config, **demo)
+            picked = examples.pick(emulator, domain, args.speed)
+            banner = demo_banner.banner(
+                f"http://{args.host}:{args.port}/graphql",
+                emulator_server.url,
+                picked,
+                speed=args.speed,
+                key_file=data_dir / state.KEY_FILE,
+                paced=paced,
+            )
+            ticker = ClockTicker(emulator.clock, args.speed).start()
         else:
             settings = load_settings(args.config)
         configure_logging(settings.observability)
@@ -102,11 +120,7 @@ def serve(args: argparse.Namespace) -> int:
             emulator_server.stop()
         return 2
     url = f"http://{args.host}:{args.port}/graphql"
-    print(f"runs gateway: GraphiQL at {url}", flush=True)
-    if emulator_server is not None:
-        print(f"  upstream: embedded emulator at {emulator_server.url}")
-        print("  try this query:\n")
-        print(EXAMPLE_QUERY.format(source=DEMO_SOURCE, batch=example_batch), flush=True)
+    print(banner or f"runs gateway: GraphiQL at {url}", flush=True)
     try:
         # Our handler formats uvicorn's lines too; the gateway logs each request itself.
         uvicorn.run(
@@ -123,9 +137,25 @@ def serve(args: argparse.Namespace) -> int:
             timeout_graceful_shutdown=math.ceil(settings.limits.shutdown_grace_seconds),
         )
     finally:
+        if ticker is not None:
+            ticker.stop()
         if emulator_server is not None:
             emulator_server.stop()
     return 0
+
+
+def _port_busy(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be listened on (None when it can), checked before any banner."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def export_schema(args: argparse.Namespace) -> int:
@@ -180,6 +210,13 @@ def hash_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -190,6 +227,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--seed", type=int, default=0, help="demo data seed")
+    p.add_argument(
+        "--speed",
+        type=_positive,
+        default=1.0,
+        help="demo: the emulator clock runs this many times faster than real time",
+    )
+    p.add_argument(
+        "--no-pacing",
+        action="store_true",
+        help="demo: do not pace upstream calls at the clouds' quotas (emulator only)",
+    )
+    p.add_argument("--data-dir", help="demo: where its cursor key is kept (default: XDG state)")
     p.set_defaults(func=serve)
 
     p = sub.add_parser("emulator", help="run the upstream emulator on its own")

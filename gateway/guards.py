@@ -23,7 +23,7 @@ from typing import TypeVar
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError
 from gateway.observability import hooks as observe
-from gateway.ratelimit import MemoryRateLimiter, RateLimiter
+from gateway.ratelimit import MemoryRateLimiter, RateLimiter, bucket_key
 from gateway.types import ProviderKind
 
 T = TypeVar("T")
@@ -185,7 +185,7 @@ class SourceGuard:
             return
         paced = rate * self.limits.upstream_rate_headroom
         # burst=1 paces calls evenly: a full bucket would let 2 × rate through one second.
-        await self.limiter.acquire(f"{self.source.account_key}:{operation}", paced, 1.0)
+        await self.limiter.acquire(bucket_key(self.source.account_key, operation), paced, 1.0)
 
     async def call(self, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
         """Run one logical upstream call under the query's deadline and the source's breaker."""

@@ -15,10 +15,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# Apollo composition + gateway for the federation test, pinned by package-lock.json.
-if [ ! -d tests/federation/js/node_modules ]; then
-  (cd tests/federation/js && npm ci --no-audit --no-fund)
-fi
+# Apollo composition + gateway for the federation test, graphql-http's audit for the HTTP test,
+# each pinned by its package-lock.json.
+for js in tests/federation/js tests/http/js; do
+  if [ ! -d "$js/node_modules" ]; then
+    (cd "$js" && npm ci --no-audit --no-fund)
+  fi
+done
 
 echo "== ruff"
 .venv/bin/ruff check gateway tests benchmarks

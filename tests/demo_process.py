@@ -32,11 +32,12 @@ class Demo:
 
 
 @contextmanager
-def demo(startup_timeout: float = 60.0) -> Iterator[Demo]:
-    """Starts the demo, returns once uvicorn says it is up (with what it printed so far)."""
-    port = free_port()
+def demo(*args: str, port: int | None = None, startup_timeout: float = 60.0) -> Iterator[Demo]:
+    """Starts the demo (with extra CLI `args`), returns once uvicorn listens (with what it
+    printed so far) or once the process has ended."""
+    port = port or free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "gateway", "serve", "--demo", "--port", str(port), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -46,7 +47,7 @@ def demo(startup_timeout: float = 60.0) -> Iterator[Demo]:
         assert proc.stdout is not None
         out = ""
         deadline = time.monotonic() + startup_timeout
-        while "Application startup complete" not in out and time.monotonic() < deadline:
+        while "Uvicorn running on" not in out and time.monotonic() < deadline:
             line = proc.stdout.readline()
             if not line and proc.poll() is not None:
                 break

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from gateway.emulator.aws.data import account_id
 from gateway.emulator.aws.protocol import (
     AwsCall,
     AwsError,
@@ -32,6 +33,7 @@ from gateway.emulator.aws.protocol import (
 )
 from gateway.emulator.aws.protocol import Route as AwsRoute
 from gateway.emulator.aws.sigv4 import AuthError, verify
+from gateway.emulator.aws.sts import Identities, StsService
 from gateway.emulator.calls import CallLog
 from gateway.emulator.clock import SimClock
 from gateway.emulator.control import control_app
@@ -44,6 +46,8 @@ from gateway.emulator.tencent.data import TencentData
 from gateway.emulator.tencent.service import TencentService
 
 T = TypeVar("T")
+#: AWS accounts the emulator holds data for (each its own seed): one per role a test assumes.
+ACCOUNTS = 4
 _FAULT_ERRORS = {
     "throttle": ("ThrottlingException", "Rate exceeded", 429),
     "error": ("InternalServerException", "An internal error occurred. Try again.", 500),
@@ -68,10 +72,21 @@ async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T:
 class AwsDispatcher:
     """Routes AWS requests by the model's requestUri; checks SigV4, faults and validation."""
 
-    def __init__(self, handlers: dict[str, dict[str, Handler]], faults: Faults, calls: CallLog):
+    def __init__(
+        self,
+        handlers: dict[str, dict[str, Handler]],
+        faults: Faults,
+        calls: CallLog,
+        identities: Identities | None = None,
+        worlds: Callable[[str], dict[str, dict[str, Handler]]] | None = None,
+    ):
         self.faults = faults
         self.calls = calls
         self.handlers = handlers
+        # Who signed decides whose data answers: the base credentials the default account,
+        # STS credentials the account of the role they were issued for.
+        self.identities = identities
+        self.worlds = worlds
         self.routes: list[AwsRoute] = [
             route for service, ops in handlers.items() for route in routes_for(service, ops)
         ]
@@ -103,6 +118,7 @@ class AwsDispatcher:
         self, request: Request, route: AwsRoute, labels: dict[str, str], raw_path: str, query: str
     ) -> Response:
         body = await request.body()
+        identities = self.identities
         try:
             signed = verify(
                 method=request.method,
@@ -113,7 +129,15 @@ class AwsDispatcher:
                 ],
                 body=body,
                 service=service_model(route.service).metadata["signingName"],
+                secrets=identities.secrets() if identities is not None else None,
             )
+            handlers = self.handlers
+            if identities is not None and self.worlds is not None:
+                identity = identities.check(
+                    signed.access_key, request.headers.get("x-amz-security-token")
+                )
+                if identity.account != identities.default_account:
+                    handlers = self.worlds(identity.account)
         except AuthError as exc:
             return error_response(exc.code, exc.message, exc.status)
         outcome = await _unless_disconnected(
@@ -127,7 +151,7 @@ class AwsDispatcher:
             for name, value in params.items():
                 validate(members[name], value, name)
             call = AwsCall(route.service, route.operation, params, signed.region)
-            result = await self.handlers[route.service][route.operation](call)
+            result = await handlers[route.service][route.operation](call)
         except AwsError as exc:
             return error_response(exc.code, exc.message, exc.status)
         return json_response(route, result)
@@ -147,6 +171,12 @@ class Emulator:
     seed: int = 0
     scale: str = "demo"
     quotas: bool = True
+    sts: StsService | None = None
+
+    @property
+    def accounts(self) -> list[str]:
+        """The AWS accounts whose roles STS assumes; the first is the base credentials' own."""
+        return [account_id(self.seed + k) for k in range(ACCOUNTS)]
 
     def dataset(self) -> dict[str, Any]:
         """The `/_emulator/dataset` document: top-level ids per service and region."""
@@ -174,18 +204,32 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
     dz = DataZoneData(seed, scale, clock)
     tc = TencentData(seed, scale, clock)
     secret = hashlib.sha256(f"emulator-tokens:{seed}".encode()).digest()
-    dispatcher = AwsDispatcher(
-        {
+
+    def services(h: HealthOmicsData, d: DataZoneData) -> dict[str, dict[str, Handler]]:
+        return {
             healthomics.SERVICE: healthomics.HealthOmicsService(
-                ho, Pager(healthomics.SERVICE, secret, faults, calls)
+                h, Pager(healthomics.SERVICE, secret, faults, calls)
             ).operations,
             datazone.SERVICE: datazone.DataZoneService(
-                dz, Pager(datazone.SERVICE, secret, faults, calls)
+                d, Pager(datazone.SERVICE, secret, faults, calls)
             ).operations,
-        },
-        faults,
-        calls,
-    )
+        }
+
+    seeds = {account_id(seed + k): seed + k for k in range(ACCOUNTS)}
+    worlds: dict[str, dict[str, dict[str, Handler]]] = {}
+
+    def world(account: str) -> dict[str, dict[str, Handler]]:
+        """Another account's data, built on its first call (its own seed, same clock)."""
+        if account not in worlds:
+            other = seeds[account]
+            worlds[account] = services(
+                HealthOmicsData(other, scale, clock), DataZoneData(other, scale, clock)
+            )
+        return worlds[account]
+
+    identities = Identities(ho.account)
+    sts = StsService(identities, seeds.__contains__, calls)
+    dispatcher = AwsDispatcher(services(ho, dz), faults, calls, identities, world)
     tencent = TencentService(tc, clock, faults, calls)
 
     async def entry(request: Request) -> Response:
@@ -195,11 +239,13 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
             and "x-tc-action" in request.headers
         ):
             return await tencent.handle(request)
+        if request.method == "POST" and request.url.path == "/" and StsService.wants(request):
+            return await sts.handle(request)
         return await dispatcher(request)
 
     app = Starlette()
     emulator = Emulator(
-        app, clock, faults, calls, ho, dz, tc, seed=seed, scale=scale, quotas=quotas
+        app, clock, faults, calls, ho, dz, tc, seed=seed, scale=scale, quotas=quotas, sts=sts
     )
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
     app.router.routes.extend(

@@ -31,13 +31,17 @@ def shape_error(error: GraphQLError, request_id: str, suggestions: bool = True) 
     if isinstance(original, GatewayError):
         error.extensions = {**(error.extensions or {}), "requestId": request_id}
         return error
-    if original is None:
+    # graphql-core wraps its own errors (variable coercion: "Variable '$n' got invalid value")
+    # with the inner GraphQLError as original: still the document's mistake, not ours.
+    if original is None or isinstance(original, GraphQLError):
         extensions = dict(error.extensions or {})
         if _TOKEN_LIMIT.search(error.message):  # graphql-core's token cap is a syntax error
             extensions.setdefault("code", ErrorCode.QUERY_TOO_COSTLY.value)
         extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
         extensions["requestId"] = request_id
         message = error.message if suggestions else _SUGGESTION.sub("", error.message)
+        if isinstance(original, GraphQLError) and message.startswith("Variable '$"):
+            message += " (send in `variables` a value of the type the operation declares)"
         return GraphQLError(
             message,
             nodes=error.nodes,

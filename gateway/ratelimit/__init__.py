@@ -15,6 +15,12 @@ from typing import Protocol
 from gateway.observability import hooks as observe
 
 
+def bucket_key(account: str, operation: str) -> str:
+    """The one shape of a bucket's key (`account:Operation`), also its metric label, whichever
+    cloud and limiter it belongs to."""
+    return f"{account}:{operation}"
+
+
 class RateLimiter(Protocol):
     """Waits until one call under `key` fits `rate` calls/s; returns the seconds waited."""
 

@@ -24,6 +24,7 @@ from gateway.policy.limits import GuardedParserCache, GuardedValidationCache, Qu
 from gateway.policy.telemetry import Telemetry
 from gateway.schema import fastpath
 from gateway.schema.federation import FEDERATION_VERSION, entities
+from gateway.schema.nulls import describe_nulls
 from gateway.schema.query import Query
 from gateway.schema.subscription import Subscription
 
@@ -66,6 +67,7 @@ def build_schema(
         federation_version=FEDERATION_VERSION,
     )
     fastpath.install(schema)
+    describe_nulls(schema)
     return schema
 
 

@@ -8,6 +8,7 @@ upstream call, with the model's own bounds.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -222,7 +223,9 @@ class AwsWire:
         """Multi-account setups: this source reads with its own role, refreshed before expiry."""
         base = await self._session.get_credentials()
         fetcher = AioAssumeRoleCredentialFetcher(
-            self._session.create_client,
+            # STS in the source's region (AWS's advice, and required with a configured STS
+            # endpoint such as `AWS_ENDPOINT_URL_STS`: without a region botocore cannot sign).
+            functools.partial(self._session.create_client, region_name=self.config.region),
             base,
             self.config.role_arn,
             extra_args={"RoleSessionName": f"runs-gateway-{self.config.name}"},

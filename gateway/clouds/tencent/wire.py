@@ -34,6 +34,7 @@ from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError
 from gateway.guards import SourceGuard
 from gateway.observability import hooks as observe
+from gateway.ratelimit import bucket_key
 from gateway.ratelimit.rolling import RollingWindowRateLimiter
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ class TencentWire:
                     self._gate,
                     # Inside the gate, so a call leaves when its slot says (a queue at the gate
                     # would bunch calls together), and held until it is answered.
-                    self._limiter.slot(f"{account}\x1f{action}", rate),
+                    self._limiter.slot(bucket_key(account, action), rate),
                     observe.upstream_call(self.config.name, _KIND, action),
                 ):
                     response = await method(request)

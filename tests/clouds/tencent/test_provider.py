@@ -374,9 +374,7 @@ async def test_rolling_window_holds_a_slot_until_the_call_ends() -> None:
             ends.append((key, time.monotonic()))
 
     started = time.monotonic()
-    await asyncio.gather(
-        *(call("acct\x1fA") for _ in range(15)), *(call("acct\x1fB") for _ in range(5))
-    )
+    await asyncio.gather(*(call("acct:A") for _ in range(15)), *(call("acct:B") for _ in range(5)))
     a = sorted(t for k, t in ends if k.endswith("A"))
     assert max(sum(1 for t in a if s <= t < s + 0.2) for s in a) <= 5
     assert all(t - started < 0.1 for k, t in ends if k.endswith("B")), "B has its own budget"
