@@ -17,6 +17,10 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from gateway.emulator.aws.json_protocol import JsonDispatcher, JsonService
+from gateway.emulator.aws.logs import SERVICE as LOGS
+from gateway.emulator.aws.logs import LogsService
+from gateway.emulator.aws.pricing import SERVICE as PRICING
+from gateway.emulator.aws.pricing import PricingService
 from gateway.emulator.aws.protocol import (
     AwsCall,
     AwsError,
@@ -39,6 +43,8 @@ from gateway.emulator.datazone.data import DataZoneData
 from gateway.emulator.faults import Faults
 from gateway.emulator.healthomics import service as healthomics
 from gateway.emulator.healthomics.data import HealthOmicsData
+from gateway.emulator.healthomics.workflow_logs import GROUP as LOG_GROUP
+from gateway.emulator.healthomics.workflow_logs import WorkflowLogs
 from gateway.emulator.held import ClientGone, unless_disconnected
 from gateway.emulator.tencent.data import TencentData
 from gateway.emulator.tencent.service import TencentService
@@ -128,6 +134,8 @@ class Emulator:
     healthomics: HealthOmicsData
     datazone: DataZoneData
     tencent: TencentData
+    workflow_logs: WorkflowLogs
+    pricing: PricingService
     seed: int = 0
     scale: str = "demo"
     quotas: bool = True
@@ -171,7 +179,23 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
         calls,
     )
     tencent = TencentService(tc, clock, faults, calls)
-    json_services: list[JsonService] = []
+    workflow_logs = WorkflowLogs(ho)
+    pricing = PricingService(Pager(PRICING, secret, faults, calls))
+    json_services: list[JsonService] = [
+        JsonService(
+            LOGS,
+            LogsService(
+                {LOG_GROUP: workflow_logs},
+                ho.region,
+                clock,
+                faults,
+                Pager(LOGS, secret, faults, calls),
+                secret,
+            ).operations,
+            validation_code="InvalidParameterException",
+        ),
+        JsonService(PRICING, pricing.operations, validation_code="InvalidParameterException"),
+    ]
     json_dispatcher = JsonDispatcher(json_services, faults, calls)
 
     async def entry(request: Request) -> Response:
@@ -187,7 +211,18 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
 
     app = Starlette()
     emulator = Emulator(
-        app, clock, faults, calls, ho, dz, tc, seed=seed, scale=scale, quotas=quotas
+        app,
+        clock,
+        faults,
+        calls,
+        ho,
+        dz,
+        tc,
+        workflow_logs,
+        pricing,
+        seed=seed,
+        scale=scale,
+        quotas=quotas,
     )
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
     app.router.routes.extend(
