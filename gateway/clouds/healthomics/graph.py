@@ -8,6 +8,14 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.clouds.healthomics import diagnostics_fields as fields
+from gateway.clouds.healthomics.cost_types import (
+    HealthOmicsBatchCost,
+    HealthOmicsRecommendation,
+    HealthOmicsRunCost,
+    HealthOmicsTaskCost,
+    HealthOmicsTaskUsage,
+)
 from gateway.clouds.healthomics.loaders import (
     load_batch,
     load_run,
@@ -38,6 +46,7 @@ from gateway.graph.interfaces import (
     TaskEdge,
     page_info,
 )
+from gateway.graph.logs import LogLineConnection
 from gateway.graph.records import build, nested, upstream_field
 from gateway.states import (
     RunState,
@@ -77,6 +86,13 @@ class HealthOmicsTask(Task):
     failure_reason: str | None = upstream_field("failureReason", str)
     image_details: HealthOmicsImageDetails | None = upstream_field(
         "imageDetails", HealthOmicsImageDetails, convert=nested(HealthOmicsImageDetails)
+    )
+    logs: LogLineConnection | None = strawberry.field(resolver=fields.task_logs)
+    error_excerpt: list[str] | None = strawberry.field(resolver=fields.error_excerpt)
+    usage: HealthOmicsTaskUsage | None = strawberry.field(resolver=fields.task_usage)
+    cost: HealthOmicsTaskCost | None = strawberry.field(resolver=fields.task_cost)
+    recommendation: HealthOmicsRecommendation | None = strawberry.field(
+        resolver=fields.task_recommendation
     )
 
     async def detail(self, info: Info) -> Record:
@@ -157,6 +173,9 @@ class HealthOmicsRun(Run):
     vpc_config: JSON | None = upstream_field("vpcConfig", JSON)
     engine_settings: JSON | None = upstream_field("engineSettings", JSON)
     session_policy: str | None = upstream_field("sessionPolicy", str)
+    engine_log: LogLineConnection | None = strawberry.field(resolver=fields.engine_log)
+    run_log: LogLineConnection | None = strawberry.field(resolver=fields.run_log)
+    cost: HealthOmicsRunCost = strawberry.field(resolver=fields.run_cost)
 
     async def detail(self, info: Info) -> Record:
         if self._detail is None:
@@ -256,6 +275,7 @@ class HealthOmicsBatch(Batch):
     processed_time: datetime | None = upstream_field("processedTime", datetime)
     failed_time: datetime | None = upstream_field("failedTime", datetime)
     failure_reason: str | None = upstream_field("failureReason", str)
+    cost: HealthOmicsBatchCost = strawberry.field(resolver=fields.batch_cost)
 
     async def detail(self, info: Info) -> Record:
         if self._detail is None:

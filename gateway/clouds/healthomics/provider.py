@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway.clouds.aws.wire import AwsWire, validate
-from gateway.config import LimitsConfig, SourceConfig
+from gateway.clouds.healthomics.logs import WorkflowLogs
+from gateway.clouds.healthomics.pricing import PriceList
+from gateway.config import LimitsConfig, PricingConfig, SourceConfig
 from gateway.errors import bad_input
 from gateway.types import Listing, Page, PageRef, ProviderKind, Record
 from gateway.upstream.resilience import SourceGuard
@@ -51,6 +53,26 @@ class HealthOmicsProvider:
         self.name = config.name
         self.config = config
         self.wire = AwsWire(config, limits, SERVICE, gate, guard=guard)
+        self._limits, self._gate = limits, gate
+        self._logs: WorkflowLogs | None = None
+        self._prices: PriceList | None = None
+
+    # -- the same account's logs and prices (CloudWatch Logs, Price List API) ---------------
+
+    @property
+    def logs(self) -> WorkflowLogs:
+        """The source's `/aws/omics/WorkflowLog` group, over its own client, same guards."""
+        if self._logs is None:
+            self._logs = WorkflowLogs(self.config, self._limits, self._gate, self.wire.guard)
+        return self._logs
+
+    def prices(self, pricing: PricingConfig) -> PriceList:
+        """Prices as `[pricing]` says, read with this source's credentials."""
+        if self._prices is None:
+            self._prices = PriceList(
+                self.config, self._limits, self._gate, pricing, self.wire.guard
+            )
+        return self._prices
 
     # -- listings -----------------------------------------------------------------------------
 
@@ -141,6 +163,9 @@ class HealthOmicsProvider:
 
     async def aclose(self) -> None:
         await self.wire.aclose()
+        for extra in (self._logs, self._prices):
+            if extra is not None:
+                await extra.aclose()
 
 
 def validate_run_id(run_id: str) -> None:
