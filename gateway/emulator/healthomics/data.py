@@ -404,6 +404,12 @@ class HealthOmicsData:
             "uuid": t.uuid,
         }
 
+    def task_details(self, run_id: str) -> list[Item]:
+        """GetRunTask of every visible task of a run, in creation order, in one pass."""
+        r = self._runs[run_id]
+        now = self.clock.now()
+        return [self._task_item(r, t, now) for t in self._tasks(run_id) if t.visible(r, now)]
+
     def task_plans(self, run_id: str) -> list[TaskPlan]:
         """Every planned task of a run (visible or not yet): logs and the manifest read these."""
         return self._tasks(run_id)

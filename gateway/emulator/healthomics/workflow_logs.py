@@ -54,6 +54,8 @@ class WorkflowLogs:
     def __init__(self, data: HealthOmicsData) -> None:
         self.data = data
         self._planned = lru_cache(maxsize=4096)(self._plan_stream)
+        # A manifest is written once, when its run ends: keyed by the run and that end.
+        self._records = lru_cache(maxsize=1024)(self._manifest_records)
 
     # --- lookups ------------------------------------------------------------------------------
 
@@ -171,6 +173,10 @@ class WorkflowLogs:
         ended = run.stop_time(self.data.clock.now())
         if run.uuid != run_uuid or ended is None:
             return None
+        return self._manifest_events(run_id, ended)
+
+    @lru_cache(maxsize=512)  # noqa: B019 - one emulator per process lifetime; bounded
+    def _manifest_events(self, run_id: str, ended: datetime) -> list[Event]:
         return [
             Event(_ms(ended) + i, json.dumps(record, separators=(",", ":")), _ms(ended) + 5000)
             for i, record in enumerate(self.manifest_records(run_id))
@@ -178,6 +184,12 @@ class WorkflowLogs:
 
     def manifest_records(self, run_id: str) -> list[dict[str, object]]:
         """The run record, then one per task that ran, as the manifest stream holds them."""
+        detail = self.data.run(run_id)
+        return self._records(run_id, detail["status"], detail["stopTime"])
+
+    def _manifest_records(
+        self, run_id: str, status: str, stopped: datetime | None
+    ) -> list[dict[str, object]]:
         d = self.data
         run = d.run_plan(run_id)
         detail = d.run(run_id)
@@ -213,8 +225,7 @@ class WorkflowLogs:
         if not run.dynamic_storage:
             run_record["storageCapacity"] = 1200
         records: list[dict[str, object]] = [run_record]
-        for item in d.tasks(run_id) if detail["status"] != "DELETED" else []:
-            task = d.task(run_id, str(item["taskId"]))
+        for task in d.task_details(run_id) if status != "DELETED" else []:
             records.append(self._task_record(prefix, arn, task, rng))
         return records
 
