@@ -258,11 +258,7 @@ async def test_batch_cost_sums_its_runs(gateway: Gateway) -> None:
     emu = gateway.emulator
     # A processed batch with a failed run and a failed submission (the reference batch's
     # 10,000 tasks would only make this slower, not stronger).
-    batch = next(
-        b
-        for b in emu.healthomics.batches(status="PROCESSED")
-        if b["name"] != "reference"
-    )
+    batch = next(b for b in emu.healthomics.batches(status="PROCESSED") if b["name"] != "reference")
     subs = [s for s in emu.healthomics.runs_in_batch(batch["id"]) if s["runId"]]
     total, counted = 0.0, 0
     for sub in subs:
