@@ -100,7 +100,8 @@ class Task(Node):
     @strawberry.field(
         description="A failed task's last log lines that carry an error (else its last 20), so "
         "a failure list shows its cause in one query; null for other tasks and where the "
-        "provider keeps no task log. Needs the `logs` grant (FORBIDDEN without it)."
+        "provider keeps no task log. Needs the `logs` grant (FORBIDDEN without it).",
+        metadata={"gateway_calls": 1},  # one log read, counted by policy/cost.py
     )
     async def error_excerpt(self, info: Info) -> list[str] | None:
         return None

@@ -32,6 +32,15 @@ from gateway.types import ProviderKind
 
 HO = ProviderKind.HEALTHOMICS
 NOT_SETTLED = "the run has not settled: its cost is known once it ends"
+#: Upstream calls the cost estimate counts for these fields (worst cases, cold):
+#: one log tail; GetRun + a manifest (a page and its end); + its storage and instance prices;
+#: a batch's ListRunsInBatch pages and a manifest per run (up to 100) and its prices.
+#: The field metadata key policy/cost.py reads (CALLS_METADATA; the graph cannot import policy).
+CALLS = "gateway_calls"
+EXCERPT_CALLS = 1
+TASK_FIGURE_CALLS = 3
+RUN_COST_CALLS = 6
+BATCH_COST_CALLS = 1 + 2 * 100 + 8
 
 
 # -- logs ---------------------------------------------------------------------------------------

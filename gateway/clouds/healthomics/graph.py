@@ -16,6 +16,7 @@ from gateway.clouds.healthomics.cost_types import (
     HealthOmicsTaskCost,
     HealthOmicsTaskUsage,
 )
+from gateway.clouds.healthomics.diagnostics_fields import CALLS
 from gateway.clouds.healthomics.loaders import (
     load_batch,
     load_run,
@@ -88,11 +89,17 @@ class HealthOmicsTask(Task):
         "imageDetails", HealthOmicsImageDetails, convert=nested(HealthOmicsImageDetails)
     )
     logs: LogLineConnection | None = strawberry.field(resolver=fields.task_logs)
-    error_excerpt: list[str] | None = strawberry.field(resolver=fields.error_excerpt)
-    usage: HealthOmicsTaskUsage | None = strawberry.field(resolver=fields.task_usage)
-    cost: HealthOmicsTaskCost | None = strawberry.field(resolver=fields.task_cost)
+    error_excerpt: list[str] | None = strawberry.field(
+        resolver=fields.error_excerpt, metadata={CALLS: fields.EXCERPT_CALLS}
+    )
+    usage: HealthOmicsTaskUsage | None = strawberry.field(
+        resolver=fields.task_usage, metadata={CALLS: fields.TASK_FIGURE_CALLS}
+    )
+    cost: HealthOmicsTaskCost | None = strawberry.field(
+        resolver=fields.task_cost, metadata={CALLS: fields.TASK_FIGURE_CALLS + 1}
+    )
     recommendation: HealthOmicsRecommendation | None = strawberry.field(
-        resolver=fields.task_recommendation
+        resolver=fields.task_recommendation, metadata={CALLS: fields.TASK_FIGURE_CALLS + 2}
     )
 
     async def detail(self, info: Info) -> Record:
@@ -175,7 +182,9 @@ class HealthOmicsRun(Run):
     session_policy: str | None = upstream_field("sessionPolicy", str)
     engine_log: LogLineConnection | None = strawberry.field(resolver=fields.engine_log)
     run_log: LogLineConnection | None = strawberry.field(resolver=fields.run_log)
-    cost: HealthOmicsRunCost = strawberry.field(resolver=fields.run_cost)
+    cost: HealthOmicsRunCost = strawberry.field(
+        resolver=fields.run_cost, metadata={CALLS: fields.RUN_COST_CALLS}
+    )
 
     async def detail(self, info: Info) -> Record:
         if self._detail is None:
@@ -275,7 +284,9 @@ class HealthOmicsBatch(Batch):
     processed_time: datetime | None = upstream_field("processedTime", datetime)
     failed_time: datetime | None = upstream_field("failedTime", datetime)
     failure_reason: str | None = upstream_field("failureReason", str)
-    cost: HealthOmicsBatchCost = strawberry.field(resolver=fields.batch_cost)
+    cost: HealthOmicsBatchCost = strawberry.field(
+        resolver=fields.batch_cost, metadata={CALLS: fields.BATCH_COST_CALLS}
+    )
 
     async def detail(self, info: Info) -> Record:
         if self._detail is None:
