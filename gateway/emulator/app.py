@@ -47,6 +47,7 @@ from gateway.emulator.healthomics.workflow_logs import GROUP as LOG_GROUP
 from gateway.emulator.healthomics.workflow_logs import WorkflowLogs
 from gateway.emulator.held import ClientGone, unless_disconnected
 from gateway.emulator.tencent.data import TencentData
+from gateway.emulator.tencent.run_logs import RunLogs
 from gateway.emulator.tencent.service import TencentService
 
 _FAULT_ERRORS = {
@@ -178,7 +179,7 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
         faults,
         calls,
     )
-    tencent = TencentService(tc, clock, faults, calls)
+    tencent = TencentService(tc, clock, faults, calls, RunLogs(tc, clock, secret))
     workflow_logs = WorkflowLogs(ho)
     pricing = PricingService(Pager(PRICING, secret, faults, calls))
     json_services: list[JsonService] = [
@@ -228,6 +229,7 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
     app.router.routes.extend(
         [
             Mount("/_emulator", app=control_app(emulator)),
+            Route("/_cos/{path:path}", tencent.logs.serve, methods=["GET"]),
             Route("/{path:path}", entry, methods=methods),
         ]
     )
