@@ -7,6 +7,7 @@ JWT's scopes claim), and then only of the sources it may read anyway.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,18 @@ from gateway.graph.interfaces import PageInfo, _Edge, page_info
 from gateway.upstream.loaders import Connection
 
 LOGS_SCOPE = "logs"
+#: Lines that carry an error, for `errorExcerpt`; the last few of a log when none does.
+ERROR_LINE = re.compile(
+    r"\b(ERROR|FATAL|SEVERE|Exception|Error|Traceback|Killed|Segmentation fault|"
+    r"exit(?:ed with)? (?:status|code) [1-9]\d*|Cannot allocate|[Oo]ut of memory)"
+)
+EXCERPT_LINES = 20
+
+
+def excerpt(lines: list[str]) -> list[str]:
+    """The last error-carrying lines, else the last lines: what a failure list shows."""
+    errors = [line for line in lines if ERROR_LINE.search(line)]
+    return (errors or lines)[-EXCERPT_LINES:]
 
 
 @strawberry.type(description="One line of a log, as the upstream stored it.")

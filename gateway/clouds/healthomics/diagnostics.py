@@ -14,13 +14,13 @@ from typing import Any
 from gateway.cache.upstream import cache_key
 from gateway.clouds.healthomics import cost as formulas
 from gateway.clouds.healthomics.cost import Manifest, parse_manifest
-from gateway.clouds.healthomics.logs import EXCERPT_SCAN, WHOLE_PAGE, excerpt, task_stream
+from gateway.clouds.healthomics.logs import EXCERPT_SCAN, WHOLE_PAGE, task_stream
 from gateway.clouds.healthomics.pricing import Price
 from gateway.clouds.healthomics.provider import HealthOmicsProvider
 from gateway.errors import ErrorCode, GatewayError, bad_input
 from gateway.graph.context import Info
 from gateway.graph.interfaces import PageInfo
-from gateway.graph.logs import LogLineConnection, log_connection, require_logs
+from gateway.graph.logs import LogLineConnection, excerpt, log_connection, require_logs
 from gateway.paging.window import Window
 
 Figures = dict[str, Any]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 from datetime import datetime
 from typing import Any
 
@@ -24,12 +23,6 @@ from gateway.upstream.resilience import SourceGuard
 
 SERVICE = "logs"
 GROUP = "/aws/omics/WorkflowLog"
-#: Lines that carry an error, for `errorExcerpt`; the last few of a log when none does.
-ERROR_LINE = re.compile(
-    r"\b(ERROR|FATAL|SEVERE|Exception|Error|Traceback|Killed|Segmentation fault|"
-    r"exit(?:ed with)? (?:status|code) [1-9]\d*|Cannot allocate|[Oo]ut of memory)"
-)
-EXCERPT_LINES = 20
 #: Lines per upstream page behind a connection; GetLogEvents allows 10,000 for whole reads.
 CURSOR_PAGE = 100
 WHOLE_PAGE = 10_000
@@ -50,12 +43,6 @@ def stream_of_arn(arn: str | None) -> str | None:
 
 def _ms(when: datetime | None) -> int | None:
     return None if when is None else int(when.timestamp() * 1000)
-
-
-def excerpt(lines: list[str]) -> list[str]:
-    """The last error-carrying lines, else the last lines: what a failure list shows."""
-    errors = [line for line in lines if ERROR_LINE.search(line)]
-    return (errors or lines)[-EXCERPT_LINES:]
 
 
 class WorkflowLogs:

@@ -12,12 +12,14 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.clouds.tencent import log_fields
 from gateway.clouds.tencent.loaders import TC, provider_of
 from gateway.clouds.tencent.provider import child_path
 from gateway.clouds.tencent.types import camel
 from gateway.graph.context import Info
 from gateway.graph.ids import global_id
 from gateway.graph.interfaces import Task, TaskConnection, TaskEdge, page_args, page_info
+from gateway.graph.logs import LogLineConnection
 from gateway.graph.records import build
 from gateway.paging.window import Window
 from gateway.states import task_state
@@ -74,6 +76,11 @@ class TencentRunCall(Task):
     stdout: str | None
     stderr: str | None
     meta: JSON | None
+    stdout_log: LogLineConnection | None = strawberry.field(resolver=log_fields.stdout_log)
+    stderr_log: LogLineConnection | None = strawberry.field(resolver=log_fields.stderr_log)
+    error_excerpt: list[str] | None = strawberry.field(
+        resolver=log_fields.error_excerpt, metadata={"gateway_calls": 1}
+    )
 
     @classmethod
     def make(cls, source: str, run_uuid: str, parent: str, record: Record) -> TencentRunCall:

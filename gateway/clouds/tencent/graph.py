@@ -12,6 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.clouds.tencent import log_fields
 from gateway.clouds.tencent.calls import TencentRunCall, call_connection
 from gateway.clouds.tencent.loaders import (
     TC,
@@ -56,6 +57,7 @@ from gateway.graph.interfaces import (
     page_args,
     page_info,
 )
+from gateway.graph.logs import LogLineConnection
 from gateway.graph.records import build, upstream_field
 from gateway.states import batch_state, run_state
 from gateway.types import Record
@@ -108,6 +110,7 @@ class TencentRun(Run):
     stdout: str | None = upstream_field("stdout", str)
     stderr: str | None = upstream_field("stderr", str)
     meta: JSON | None = upstream_field("meta", JSON)
+    engine_log: LogLineConnection | None = strawberry.field(resolver=log_fields.engine_log)
 
     async def detail(self, info: Info) -> Record:
         if self._detail is None:

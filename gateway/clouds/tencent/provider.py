@@ -10,16 +10,19 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.cache.backend import MemoryBackend
 from gateway.cache.upstream import UpstreamCache
 from gateway.clouds.tencent.wire import TencentWire
-from gateway.config import CacheConfig, LimitsConfig, SourceConfig
+from gateway.config import CacheConfig, LimitsConfig, LogsConfig, SourceConfig
 from gateway.errors import ErrorCode, UpstreamError, bad_input
 from gateway.ratelimit.rolling import RollingWindowRateLimiter
 from gateway.types import Listing, Page, PageRef, ProviderKind, Record
 from gateway.upstream.resilience import SourceGuard
+
+if TYPE_CHECKING:
+    from gateway.clouds.tencent.logs import TencentRunLogs
 
 MAX_LIMIT = 100
 #: How often an empty page is asked again while TotalCount says more items follow.
@@ -115,6 +118,8 @@ class TencentOmicsProvider:
         self.limits = limits
         self.wire = TencentWire(config, limits, gate, limiter, guard)
         cache = cache or CacheConfig()
+        self._cache_config = cache
+        self._logs: Any = None
         # GetRunCalls is unpaged upstream: one answer per (run, path), sliced into pages here.
         self._calls = UpstreamCache(MemoryBackend(cache.max_entries, cache.max_bytes))
         self._calls_ttl = cache.page_ttl_seconds
@@ -246,5 +251,17 @@ class TencentOmicsProvider:
         )
         return calls
 
+    def logs(self, config: LogsConfig) -> TencentRunLogs:
+        """This source's run logs (GetRunJobLog, GetRunMetadataFile), over the same wire."""
+        from gateway.clouds.tencent.logs import TencentRunLogs
+
+        if self._logs is None:
+            timeout = self.limits.upstream_timeout_seconds
+            self._logs = TencentRunLogs(self.config, self.wire, config, self._cache_config, timeout)
+        found: TencentRunLogs = self._logs
+        return found
+
     async def aclose(self) -> None:
+        if self._logs is not None:
+            await self._logs.aclose()
         await self.wire.aclose()
