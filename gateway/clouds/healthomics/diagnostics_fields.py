@@ -186,7 +186,7 @@ def _unsettled(reason: str) -> HealthOmicsRunCost:
     )
 
 
-async def run_cost(root: Any, info: Info) -> HealthOmicsRunCost:
+async def run_cost(root: Any, info: Info) -> HealthOmicsRunCost | None:
     """Compute + storage of a settled run; figures null (with `reason`) before that."""
     if not run_settled(HO, root.status):
         return _unsettled(NOT_SETTLED)
@@ -199,7 +199,7 @@ async def run_cost(root: Any, info: Info) -> HealthOmicsRunCost:
     return _run_cost(await diag.run_cost(info, root.source, found))
 
 
-async def batch_cost(root: Any, info: Info) -> HealthOmicsBatchCost:
+async def batch_cost(root: Any, info: Info) -> HealthOmicsBatchCost | None:
     """The sum over the batch's runs that have a manifest; the others are counted apart."""
     p = provider_of(info, root.source)
     listing = p.runs_in_batch(root.native_id)

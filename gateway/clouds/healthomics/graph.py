@@ -182,7 +182,7 @@ class HealthOmicsRun(Run):
     session_policy: str | None = upstream_field("sessionPolicy", str)
     engine_log: LogLineConnection | None = strawberry.field(resolver=fields.engine_log)
     run_log: LogLineConnection | None = strawberry.field(resolver=fields.run_log)
-    cost: HealthOmicsRunCost = strawberry.field(
+    cost: HealthOmicsRunCost | None = strawberry.field(
         resolver=fields.run_cost, metadata={CALLS: fields.RUN_COST_CALLS}
     )
 
@@ -284,7 +284,7 @@ class HealthOmicsBatch(Batch):
     processed_time: datetime | None = upstream_field("processedTime", datetime)
     failed_time: datetime | None = upstream_field("failedTime", datetime)
     failure_reason: str | None = upstream_field("failureReason", str)
-    cost: HealthOmicsBatchCost = strawberry.field(
+    cost: HealthOmicsBatchCost | None = strawberry.field(
         resolver=fields.batch_cost, metadata={CALLS: fields.BATCH_COST_CALLS}
     )
 

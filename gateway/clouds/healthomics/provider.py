@@ -61,17 +61,18 @@ class HealthOmicsProvider:
 
     @property
     def logs(self) -> WorkflowLogs:
-        """The source's `/aws/omics/WorkflowLog` group, over its own client, same guards."""
+        """The source's `/aws/omics/WorkflowLog` group, over its own client and breaker (a
+        CloudWatch outage must not stop run reads), pacing through the account's limiter."""
         if self._logs is None:
-            self._logs = WorkflowLogs(self.config, self._limits, self._gate, self.wire.guard)
+            guard = SourceGuard(self.config, self._limits, self.wire.guard.limiter)
+            self._logs = WorkflowLogs(self.config, self._limits, self._gate, guard)
         return self._logs
 
     def prices(self, pricing: PricingConfig) -> PriceList:
         """Prices as `[pricing]` says, read with this source's credentials."""
         if self._prices is None:
-            self._prices = PriceList(
-                self.config, self._limits, self._gate, pricing, self.wire.guard
-            )
+            guard = SourceGuard(self.config, self._limits, self.wire.guard.limiter)
+            self._prices = PriceList(self.config, self._limits, self._gate, pricing, guard)
         return self._prices
 
     # -- listings -----------------------------------------------------------------------------

@@ -129,9 +129,9 @@ async def test_a_task_without_a_stream_has_an_empty_log(gateway: Gateway) -> Non
 
 EXCERPTS = """
 query($source: String!) {
-  runs(source: $source, status: "FAILED", first: 100) {
+  runs(source: $source, status: "FAILED", first: 20) {
     edges { node { nativeId ... on HealthOmicsRun {
-      tasks(first: 100, status: "FAILED") { edges { node { nativeId errorExcerpt } } }
+      tasks(first: 10, status: "FAILED") { edges { node { nativeId errorExcerpt } } }
     } } }
   }
 }
@@ -206,3 +206,17 @@ async def test_logs_need_the_logs_scope(keyed: Gateway) -> None:
     reader = await keyed.client.post("/graphql", json=payload, headers={"X-API-Key": KEY_LOGS})
     lines = [e["node"]["message"] for e in reader.json()["data"]["node"]["logs"]["edges"]]
     assert lines == truth[:3]
+
+
+async def test_a_failing_cloudwatch_leaves_the_tree_answering(gateway: Gateway) -> None:
+    gateway.emulator.faults.configure("logs", "GetLogEvents", error_rate=1.0)
+    body = await gateway.query(EXCERPTS, source=HO_SOURCE)
+    assert body["errors"] and {e["extensions"]["code"] for e in body["errors"]} == {
+        "UPSTREAM_UNAVAILABLE"
+    }
+    assert all(e["path"][-1] == "errorExcerpt" for e in body["errors"])
+    runs = body["data"]["runs"]["edges"]
+    assert runs and all(r["node"]["tasks"]["edges"] for r in runs)
+    # The run reads' breaker is not the log reads' one: runs still answer afterwards.
+    again = await gateway.query(EXCERPTS, source=HO_SOURCE)
+    assert again["data"]["runs"]["edges"]
