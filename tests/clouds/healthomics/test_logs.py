@@ -220,3 +220,50 @@ async def test_a_failing_cloudwatch_leaves_the_tree_answering(gateway: Gateway) 
     # The run reads' breaker is not the log reads' one: runs still answer afterwards.
     again = await gateway.query(EXCERPTS, source=HO_SOURCE)
     assert again["data"]["runs"]["edges"]
+
+
+async def test_a_cursor_outliving_cloudwatchs_token_is_expired(upstreams: Upstreams) -> None:
+    """A cursor holds CloudWatch's token; a day later (emulator clock) upstream refuses it.
+    (`upstreams` sets the emulator's credentials; this test's emulator is its own.)"""
+    from gateway.emulator.app import create_emulator
+    from gateway.emulator.server import LoopbackServer
+
+    emu = create_emulator(seed=7, scale="small", quotas=False)
+    with LoopbackServer(emu.app) as srv:
+        private = Upstreams(srv.url, emu)
+        run_id, task_id, truth = long_task(private)
+        gid = global_id("HealthOmicsTask", HO_SOURCE, f"{run_id}/{task_id}")
+        async for gw in open_gateway(private, settings_for(srv.url)):
+            first = (await gw.data(LOGS, id=gid, first=100))["node"]["logs"]
+            second = await gw.data(LOGS, id=gid, first=10, after=first["pageInfo"]["endCursor"])
+            cursor = second["node"]["logs"]["pageInfo"]["endCursor"]
+        emu.clock.advance(25 * 3600)
+        async for gw in open_gateway(private, settings_for(srv.url)):  # a fresh cache
+            body = await gw.query(LOGS, id=gid, first=10, after=cursor)
+            assert [e["extensions"]["code"] for e in body["errors"]] == ["CURSOR_EXPIRED"]
+            fresh = (await gw.data(LOGS, id=gid, first=3))["node"]["logs"]["edges"]
+            assert [e["node"]["message"] for e in fresh] == truth[:3]
+
+
+WINDOWED = """
+query($id: ID!, $since: DateTime, $until: DateTime) { node(id: $id) { ... on HealthOmicsTask {
+  logs(first: 100, since: $since, until: $until) { edges { node { timestamp message } } }
+} } }
+"""
+
+
+async def test_since_and_until_bound_the_lines(gateway: Gateway) -> None:
+    run_id, task_id, _ = long_task(gateway.upstreams)
+    events = gateway.emulator.workflow_logs.events(f"run/{run_id}/task/{task_id}") or []
+    lo, hi = events[10].timestamp, events[30].timestamp
+    from datetime import UTC, datetime
+
+    def iso(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).isoformat()
+
+    gid = global_id("HealthOmicsTask", HO_SOURCE, f"{run_id}/{task_id}")
+    got = await gateway.data(WINDOWED, id=gid, since=iso(lo), until=iso(hi))
+    lines = [e["node"]["message"] for e in got["node"]["logs"]["edges"]]
+    assert lines == [e.message for e in events if lo <= e.timestamp < hi]
+    backwards = await gateway.query(WINDOWED, id=gid, since=iso(hi), until=iso(lo))
+    assert [e["extensions"]["code"] for e in backwards["errors"]] == ["BAD_USER_INPUT"]
