@@ -71,8 +71,8 @@ async def test_walks_both_ways_equal_the_stream(gateway: Gateway, hostile: bool)
             "logs", "GetLogEvents", empty_pages=True, short_pages=True
         )
     gid = global_id("HealthOmicsTask", HO_SOURCE, f"{run_id}/{task_id}")
-    assert await walk(gateway, gid, 37) == truth
-    assert await walk(gateway, gid, 23, backward=True) == truth
+    assert await walk(gateway, gid, 61) == truth
+    assert await walk(gateway, gid, 47, backward=True) == truth
 
 
 async def test_paging_forward_costs_a_call_per_page(gateway: Gateway) -> None:
