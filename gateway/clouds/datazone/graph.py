@@ -15,6 +15,7 @@ import strawberry
 from gateway.clouds.datazone.provider import DataZoneProvider, validate_job_id, validate_run_id
 from gateway.errors import bad_input
 from gateway.graph.context import Info
+from gateway.graph.costs import RunCost, no_cost
 from gateway.graph.ids import global_id
 from gateway.graph.interfaces import (
     Batch,
@@ -97,6 +98,9 @@ class DataZoneJobRun(Run):
 
     details: DataZoneJobRunDetails | None = upstream_field(
         "details", DataZoneJobRunDetails, convert=nested(DataZoneJobRunDetails)
+    )
+    cost: RunCost | None = no_cost(
+        "Always null: DataZone publishes no usage or cost for job runs in its API."
     )
 
     async def detail(self, info: Info) -> Record:

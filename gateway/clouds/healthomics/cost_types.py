@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.graph.costs import RunCost
+
 ESTIMATE = strawberry.field(
     default=True, description="Always true: figures are estimates from list prices."
 )
@@ -64,18 +66,18 @@ class HealthOmicsStorageUsage:
 
 
 @strawberry.type(description="A settled run's estimated cost: its tasks plus its storage.")
-class HealthOmicsRunCost:
-    compute_usd: float | None
-    storage_usd: float | None
+class HealthOmicsRunCost(RunCost):
     total_usd: float | None = strawberry.field(
         description="Null unless the run is settled; partial sums say `complete: false`."
     )
     complete: bool = strawberry.field(
         description="False when a price, a time or a storage figure was missing."
     )
+    reason: str | None = strawberry.field(description="Why figures are null or partial.")
+    compute_usd: float | None
+    storage_usd: float | None
     price_sources: list[str]
     storage: HealthOmicsStorageUsage | None
-    reason: str | None = strawberry.field(description="Why figures are null or partial.")
     estimate: bool = ESTIMATE
 
 

@@ -44,6 +44,7 @@ from gateway.clouds.tencent.types import (
 )
 from gateway.errors import bad_input
 from gateway.graph.context import Info
+from gateway.graph.costs import RunCost, no_cost
 from gateway.graph.ids import global_id
 from gateway.graph.interfaces import (
     Batch,
@@ -111,6 +112,9 @@ class TencentRun(Run):
     stderr: str | None = upstream_field("stderr", str)
     meta: JSON | None = upstream_field("meta", JSON)
     engine_log: LogLineConnection | None = strawberry.field(resolver=log_fields.engine_log)
+    cost: RunCost | None = no_cost(
+        "Always null: Tencent Cloud Omics publishes no usage or cost for runs in its API."
+    )
 
     async def detail(self, info: Info) -> Record:
         if self._detail is None:

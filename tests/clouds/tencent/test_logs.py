@@ -76,3 +76,14 @@ def test_signed_urls_only_from_the_regions_cos_or_the_endpoint() -> None:
     )
     assert allowed_url("http://127.0.0.1:9/_cos/a", local)
     assert not allowed_url("http://127.0.0.1:10/_cos/a", local)
+
+
+async def test_tencent_runs_have_no_cost_and_say_why(gateway: Gateway) -> None:
+    run = gateway.emulator.tencent.runs(status="SUCCESS")[0]["RunUuid"]
+    query = """query($id: ID!) { node(id: $id) { ... on TencentRun {
+      cost { totalUsd complete reason } } }
+      __type(name: "TencentRun") { fields { name description } } }"""
+    data = await gateway.data(query, id=global_id("TencentRun", TC_SOURCE, run))
+    assert data["node"]["cost"] is None
+    [field] = [f for f in data["__type"]["fields"] if f["name"] == "cost"]
+    assert "publishes no usage or cost" in field["description"]
