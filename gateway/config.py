@@ -26,6 +26,11 @@ DEFAULT_UPSTREAM_RATES: dict[str, float] = {
     "healthomics:GetRun": 10.0,
     "healthomics:ListRuns": 10.0,
     "healthomics:ListRunTasks": 10.0,
+    # CloudWatch Logs, per account and region: GetLogEvents 10/s, FilterLogEvents 5/s.
+    "healthomics:GetLogEvents": 10.0,
+    "healthomics:FilterLogEvents": 5.0,
+    # The Price List API publishes no per-operation figure; prices are read once a day anyway.
+    "healthomics:GetProducts": 5.0,
 }
 
 
@@ -75,6 +80,8 @@ class ApiKeyConfig(_Section):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     #: Sources this key may read; `["*"]` grants every configured source.
     sources: list[str] = Field(default_factory=list)
+    #: Extra grants: `logs` lets this key read run and task logs (of its sources only).
+    scopes: list[Literal["logs"]] = Field(default_factory=list)
 
 
 class JwtConfig(_Section):
@@ -87,6 +94,8 @@ class JwtConfig(_Section):
     algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
     #: The claim listing granted sources (a list, or a space-separated string); `*` grants all.
     sources_claim: str = "sources"
+    #: The claim listing extra grants (a list or a space-separated string): `logs` reads logs.
+    scopes_claim: str = "scopes"
     leeway_seconds: float = Field(default=30.0, ge=0, le=600)
 
     @model_validator(mode="after")
@@ -203,6 +212,24 @@ class LimitsConfig(_Section):
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
 
 
+class PricingConfig(_Section):
+    """Where cost estimates take prices: the AWS Price List API (cached `ttl_seconds`, shared
+    through the cache backend) or the dated table shipped with the gateway (air-gapped)."""
+
+    source: Literal["api", "table"] = "api"
+    #: A table of your own in the shipped table's format (default: the shipped one).
+    table_path: Path | None = None
+    #: The Price List endpoint's region (it is served from us-east-1, eu-central-1, ap-south-1).
+    region: Literal["us-east-1", "eu-central-1", "ap-south-1"] = "us-east-1"
+    ttl_seconds: float = Field(default=86_400.0, ge=60)
+
+
+class LogsConfig(_Section):
+    """Log reading: how much of a Tencent run's engine log (a signed COS URL) is fetched."""
+
+    max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+
+
 class SubscriptionsConfig(_Section):
     """Polling on subscribers' behalf: first interval, doubled while unchanged up to the max."""
 
@@ -236,6 +263,8 @@ class Settings(BaseSettings):
     cache: CacheConfig = CacheConfig()
     limits: LimitsConfig = LimitsConfig()
     subscriptions: SubscriptionsConfig = SubscriptionsConfig()
+    pricing: PricingConfig = PricingConfig()
+    logs: LogsConfig = LogsConfig()
     observability: ObservabilityConfig = ObservabilityConfig()
 
     @model_validator(mode="after")

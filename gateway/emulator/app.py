@@ -6,12 +6,11 @@ and Tencent SDK clients talk to the resulting app over loopback exactly as to th
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -19,6 +18,11 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from gateway.emulator.aws.data import account_id
+from gateway.emulator.aws.json_protocol import JsonDispatcher, JsonService
+from gateway.emulator.aws.logs import SERVICE as LOGS
+from gateway.emulator.aws.logs import LogsService
+from gateway.emulator.aws.pricing import SERVICE as PRICING
+from gateway.emulator.aws.pricing import PricingService
 from gateway.emulator.aws.protocol import (
     AwsCall,
     AwsError,
@@ -42,31 +46,19 @@ from gateway.emulator.datazone.data import DataZoneData
 from gateway.emulator.faults import Faults
 from gateway.emulator.healthomics import service as healthomics
 from gateway.emulator.healthomics.data import HealthOmicsData
+from gateway.emulator.healthomics.workflow_logs import GROUP as LOG_GROUP
+from gateway.emulator.healthomics.workflow_logs import WorkflowLogs
+from gateway.emulator.held import ClientGone, unless_disconnected
 from gateway.emulator.tencent.data import TencentData
+from gateway.emulator.tencent.run_logs import RunLogs
 from gateway.emulator.tencent.service import TencentService
 
-T = TypeVar("T")
 #: AWS accounts the emulator holds data for (each its own seed): one per role a test assumes.
 ACCOUNTS = 4
 _FAULT_ERRORS = {
     "throttle": ("ThrottlingException", "Rate exceeded", 429),
     "error": ("InternalServerException", "An internal error occurred. Try again.", 500),
 }
-
-
-class _ClientGone(Exception):
-    """The caller hung up while the request was held (a `hang` fault): nobody to answer."""
-
-
-async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T:
-    task = asyncio.ensure_future(work)
-    while True:
-        done, _ = await asyncio.wait({task}, timeout=0.2)
-        if done:
-            return task.result()
-        if await request.is_disconnected():
-            task.cancel()
-            raise _ClientGone
 
 
 class AwsDispatcher:
@@ -109,7 +101,7 @@ class AwsDispatcher:
         route, labels = found
         try:
             response = await self._answer(request, route, labels, raw_path, raw_query)
-        except _ClientGone:
+        except ClientGone:
             return Response(status_code=499)
         self.calls.record(route.service, route.operation, response.status_code, arrived)
         return response
@@ -140,7 +132,7 @@ class AwsDispatcher:
                     handlers = self.worlds(identity.account)
         except AuthError as exc:
             return error_response(exc.code, exc.message, exc.status)
-        outcome = await _unless_disconnected(
+        outcome = await unless_disconnected(
             request, self.faults.gate(route.service, route.operation)
         )
         if outcome != "ok":
@@ -168,6 +160,8 @@ class Emulator:
     healthomics: HealthOmicsData
     datazone: DataZoneData
     tencent: TencentData
+    workflow_logs: WorkflowLogs
+    pricing: PricingService
     seed: int = 0
     scale: str = "demo"
     quotas: bool = True
@@ -230,7 +224,25 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
     identities = Identities(ho.account)
     sts = StsService(identities, seeds.__contains__, calls)
     dispatcher = AwsDispatcher(services(ho, dz), faults, calls, identities, world)
-    tencent = TencentService(tc, clock, faults, calls)
+    tencent = TencentService(tc, clock, faults, calls, RunLogs(tc, clock, secret))
+    workflow_logs = WorkflowLogs(ho)
+    pricing = PricingService(Pager(PRICING, secret, faults, calls))
+    json_services: list[JsonService] = [
+        JsonService(
+            LOGS,
+            LogsService(
+                {LOG_GROUP: workflow_logs},
+                ho.region,
+                clock,
+                faults,
+                Pager(LOGS, secret, faults, calls),
+                secret,
+            ).operations,
+            validation_code="InvalidParameterException",
+        ),
+        JsonService(PRICING, pricing.operations, validation_code="InvalidParameterException"),
+    ]
+    json_dispatcher = JsonDispatcher(json_services, faults, calls)
 
     async def entry(request: Request) -> Response:
         if (
@@ -241,16 +253,31 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
             return await tencent.handle(request)
         if request.method == "POST" and request.url.path == "/" and StsService.wants(request):
             return await sts.handle(request)
+        if JsonDispatcher.accepts(request):
+            return await json_dispatcher(request)
         return await dispatcher(request)
 
     app = Starlette()
     emulator = Emulator(
-        app, clock, faults, calls, ho, dz, tc, seed=seed, scale=scale, quotas=quotas, sts=sts
+        app,
+        clock,
+        faults,
+        calls,
+        ho,
+        dz,
+        tc,
+        workflow_logs,
+        pricing,
+        seed=seed,
+        scale=scale,
+        quotas=quotas,
+        sts=sts,
     )
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
     app.router.routes.extend(
         [
             Mount("/_emulator", app=control_app(emulator)),
+            Route("/_cos/{path:path}", tencent.logs.serve, methods=["GET"]),
             Route("/{path:path}", entry, methods=methods),
         ]
     )

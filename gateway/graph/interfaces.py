@@ -87,6 +87,15 @@ class Task(Node):
     started_at: datetime | None
     stopped_at: datetime | None
 
+    @strawberry.field(
+        description="A failed task's last log lines that carry an error (else its last 20), so "
+        "a failure list shows its cause in one query; null for other tasks and where the "
+        "provider keeps no task log. Needs the `logs` grant (FORBIDDEN without it).",
+        metadata={"gateway_calls": 1},  # one log read, counted by policy/cost.py
+    )
+    async def error_excerpt(self, info: Info) -> list[str] | None:
+        return None
+
 
 @strawberry.type(description="Relay page info; `hasNextPage` is never true when nothing follows.")
 class PageInfo:

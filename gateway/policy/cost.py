@@ -43,6 +43,9 @@ from gateway.graph.context import Cost
 MAX_PAGE = 100
 #: Detail fields (read from a second upstream record) carry this key in their metadata.
 DETAIL_METADATA = "gateway_detail"
+#: Fields that make upstream calls of their own (a log tail, a manifest, prices) carry their
+#: estimated number of calls under this metadata key; counted once per object selecting them.
+CALLS_METADATA = "gateway_calls"
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,7 @@ class _Walker:
         args = {a.name.value: a.value for a in node.arguments or ()}
         inner = self.selection_set(node.selection_set, named)
         inner = _Sum(inner.depth + 1, inner.aliases, inner.nodes, inner.calls)
-        own = _Sum(aliases=alias)
+        own = _Sum(aliases=alias, calls=_own_calls(gql_field))
         if "first" in gql_field.args and "last" in gql_field.args:
             given = [self._int(args[a]) for a in ("first", "last") if a in args]
             known = [n for n in given if n is not None]
@@ -180,6 +183,13 @@ class _Walker:
         if _is_node(named) and not (name == "node" and parent.name.endswith("Edge")):
             return own + inner + _Sum(nodes=1, calls=1)
         return own + inner
+
+
+def _own_calls(gql_field: Any) -> int:
+    definition = gql_field.extensions.get("strawberry-definition")
+    metadata = getattr(definition, "metadata", None) or {}
+    calls = metadata.get(CALLS_METADATA, 0)
+    return calls if isinstance(calls, int) else 0
 
 
 def estimate(

@@ -35,6 +35,12 @@ class Principal:
     sources: frozenset[str] | None
     kind: str = "anonymous"
     expires_at: float | None = None
+    #: Extra grants (`logs`); None = every grant (no authentication configured).
+    scopes: frozenset[str] | None = None
+
+    def may(self, scope: str) -> bool:
+        """Whether this principal holds `scope` (e.g. `logs`)."""
+        return self.scopes is None or scope in self.scopes
 
     def expired(self, now: float | None = None) -> bool:
         return self.expires_at is not None and (now or time.time()) >= self.expires_at
@@ -123,7 +129,12 @@ class Authenticator:
             digest = hash_key(credential)
             for stored, entry in self._keys.items():
                 if hmac.compare_digest(stored, digest):
-                    return Principal(entry.name, _sources(entry.sources), "api_key")
+                    return Principal(
+                        entry.name,
+                        _sources(entry.sources),
+                        "api_key",
+                        scopes=frozenset(entry.scopes),
+                    )
         raise unauthenticated("invalid credentials")
 
     async def _jwt(self, token: str, cfg: JwtConfig) -> Principal:
@@ -156,4 +167,15 @@ class Authenticator:
             granted = granted.split()
         if not isinstance(granted, list) or not all(isinstance(s, str) for s in granted):
             granted = []
-        return Principal(str(claims["sub"]), _sources(granted), "jwt", float(claims["exp"]))
+        scopes = claims.get(cfg.scopes_claim)
+        if isinstance(scopes, str):
+            scopes = scopes.split()
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            scopes = []
+        return Principal(
+            str(claims["sub"]),
+            _sources(granted),
+            "jwt",
+            float(claims["exp"]),
+            scopes=frozenset(scopes),
+        )

@@ -11,7 +11,7 @@ from tencentcloud.omics.v20221128 import omics_client_async
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOUDS = ROOT / "gateway" / "clouds"
-READ_VERBS = ("Get", "List", "Describe")
+READ_VERBS = ("Get", "List", "Describe", "Filter")
 
 
 def literals(paths: list[Path]) -> set[str]:
@@ -54,7 +54,11 @@ def test_iam_policy_is_exactly_what_the_aws_providers_call() -> None:
     omics = used("omics", provider_files("healthomics", "aws"), aws_operations("omics"))
     datazone = used("datazone", provider_files("datazone"), aws_operations("datazone"))
     assert {"GetRun", "ListRuns", "ListRunTasks", "GetBatch"} <= omics
+    logs = used("logs", provider_files("healthomics"), aws_operations("logs"))
+    pricing = used("pricing", provider_files("healthomics"), aws_operations("pricing"))
+    assert logs == {"GetLogEvents", "FilterLogEvents"} and pricing == {"GetProducts"}
     expected = {f"omics:{op}" for op in omics} | {f"datazone:{op}" for op in datazone}
+    expected |= {f"logs:{op}" for op in logs} | {f"pricing:{op}" for op in pricing}
     assert iam_actions() == expected
 
 

@@ -16,6 +16,7 @@ from gateway.clouds.datazone.provider import DataZoneProvider, validate_job_id, 
 from gateway.clouds.datazone.states import KIND as DZ
 from gateway.clouds.datazone.states import STATES
 from gateway.graph.context import Info
+from gateway.graph.costs import RunCost, no_cost
 from gateway.graph.ids import global_id
 from gateway.graph.interfaces import Batch, Node, Run, RunConnection, TaskConnection, connection
 from gateway.graph.provider import Provider
@@ -82,6 +83,9 @@ class DataZoneJobRun(Run, Detailed):
 
     details: DataZoneJobRunDetails | None = upstream_field(
         "details", DataZoneJobRunDetails, convert=nested(DataZoneJobRunDetails)
+    )
+    cost: RunCost | None = no_cost(
+        "Always null: DataZone publishes no usage or cost for job runs in its API."
     )
 
     async def load_detail(self, info: Info) -> Record:

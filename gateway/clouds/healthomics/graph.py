@@ -9,6 +9,15 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.clouds.healthomics import diagnostics_fields as fields
+from gateway.clouds.healthomics.cost_types import (
+    HealthOmicsBatchCost,
+    HealthOmicsRecommendation,
+    HealthOmicsRunCost,
+    HealthOmicsTaskCost,
+    HealthOmicsTaskUsage,
+)
+from gateway.clouds.healthomics.diagnostics_fields import CALLS
 from gateway.clouds.healthomics.loaders import (
     load_batch,
     load_run,
@@ -43,6 +52,7 @@ from gateway.graph.interfaces import (
     batch_run_connection,
     connection,
 )
+from gateway.graph.logs import LogLineConnection
 from gateway.graph.records import Detailed, build, build_node, nested, upstream_field
 from gateway.graph.relay import PageArgs, relay
 from gateway.graph.roots import BatchFilters, RunFilters
@@ -73,6 +83,19 @@ class HealthOmicsTask(Task, Detailed):
     failure_reason: str | None = upstream_field("failureReason", str)
     image_details: HealthOmicsImageDetails | None = upstream_field(
         "imageDetails", HealthOmicsImageDetails, convert=nested(HealthOmicsImageDetails)
+    )
+    logs: LogLineConnection | None = strawberry.field(resolver=fields.task_logs)
+    error_excerpt: list[str] | None = strawberry.field(
+        resolver=fields.error_excerpt, metadata={CALLS: fields.EXCERPT_CALLS}
+    )
+    usage: HealthOmicsTaskUsage | None = strawberry.field(
+        resolver=fields.task_usage, metadata={CALLS: fields.TASK_FIGURE_CALLS}
+    )
+    cost: HealthOmicsTaskCost | None = strawberry.field(
+        resolver=fields.task_cost, metadata={CALLS: fields.TASK_FIGURE_CALLS + 1}
+    )
+    recommendation: HealthOmicsRecommendation | None = strawberry.field(
+        resolver=fields.task_recommendation, metadata={CALLS: fields.TASK_FIGURE_CALLS + 2}
     )
 
     async def load_detail(self, info: Info) -> Record:
@@ -149,6 +172,11 @@ class HealthOmicsRun(Run, Detailed):
     vpc_config: JSON | None = upstream_field("vpcConfig", JSON)
     engine_settings: JSON | None = upstream_field("engineSettings", JSON)
     session_policy: str | None = upstream_field("sessionPolicy", str)
+    engine_log: LogLineConnection | None = strawberry.field(resolver=fields.engine_log)
+    run_log: LogLineConnection | None = strawberry.field(resolver=fields.run_log)
+    cost: HealthOmicsRunCost | None = strawberry.field(
+        resolver=fields.run_cost, metadata={CALLS: fields.RUN_COST_CALLS}
+    )
 
     async def load_detail(self, info: Info) -> Record:
         return await load_run(info, self.source, self.native_id)
@@ -237,6 +265,9 @@ class HealthOmicsBatch(Batch, Detailed):
     processed_time: datetime | None = upstream_field("processedTime", datetime)
     failed_time: datetime | None = upstream_field("failedTime", datetime)
     failure_reason: str | None = upstream_field("failureReason", str)
+    cost: HealthOmicsBatchCost | None = strawberry.field(
+        resolver=fields.batch_cost, metadata={CALLS: fields.BATCH_COST_CALLS}
+    )
 
     async def load_detail(self, info: Info) -> Record:
         return await load_batch(info, self.source, self.native_id)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.clouds.aws.wire import AwsProvider, validate
+from gateway.clouds.healthomics.logs import WorkflowLogs
+from gateway.clouds.healthomics.pricing import PriceList
 from gateway.clouds.healthomics.states import KIND
+from gateway.config import LimitsConfig, PricingConfig, SourceConfig
 from gateway.errors import bad_input
+from gateway.guards import SourceGuard
 from gateway.types import Listing, Page, PageRef, Record
 
 SERVICE = "omics"
@@ -38,6 +43,36 @@ class HealthOmicsProvider(AwsProvider):
 
     kind = KIND
     service = SERVICE
+
+    def __init__(
+        self,
+        config: SourceConfig,
+        limits: LimitsConfig,
+        gate: asyncio.Semaphore,
+        guard: SourceGuard | None = None,
+    ):
+        super().__init__(config, limits, gate, guard)
+        self._limits, self._gate = limits, gate
+        self._logs: WorkflowLogs | None = None
+        self._prices: PriceList | None = None
+
+    # -- the same account's logs and prices (CloudWatch Logs, Price List API) ---------------
+
+    @property
+    def logs(self) -> WorkflowLogs:
+        """The source's `/aws/omics/WorkflowLog` group, over its own client and breaker (a
+        CloudWatch outage must not stop run reads), pacing through the account's limiter."""
+        if self._logs is None:
+            guard = SourceGuard(self.config, self._limits, self.wire.guard.limiter, kind=KIND)
+            self._logs = WorkflowLogs(self.config, self._limits, self._gate, guard)
+        return self._logs
+
+    def prices(self, pricing: PricingConfig) -> PriceList:
+        """Prices as `[pricing]` says, read with this source's credentials."""
+        if self._prices is None:
+            guard = SourceGuard(self.config, self._limits, self.wire.guard.limiter, kind=KIND)
+            self._prices = PriceList(self.config, self._limits, self._gate, pricing, guard)
+        return self._prices
 
     # -- listings -----------------------------------------------------------------------------
 
@@ -125,6 +160,12 @@ class HealthOmicsProvider(AwsProvider):
             return _strip(await getattr(client, method)(**kwargs))
 
         return await self.wire.call(operation, invoke)
+
+    async def aclose(self) -> None:
+        await self.wire.aclose()
+        for extra in (self._logs, self._prices):
+            if extra is not None:
+                await extra.aclose()
 
 
 def validate_run_id(run_id: str) -> None:

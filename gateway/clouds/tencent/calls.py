@@ -11,11 +11,13 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.clouds.tencent import log_fields
 from gateway.clouds.tencent.provider import TencentOmicsProvider, child_path
 from gateway.clouds.tencent.states import KIND, STATES
 from gateway.clouds.tencent.types import camel
 from gateway.graph.context import Info
 from gateway.graph.interfaces import Task, TaskConnection, connection, page_info
+from gateway.graph.logs import LogLineConnection
 from gateway.graph.records import build_node
 from gateway.graph.relay import PageArgs, relay
 from gateway.paging.window import Window
@@ -74,6 +76,11 @@ class TencentRunCall(Task):
     stdout: str | None
     stderr: str | None
     meta: JSON | None
+    stdout_log: LogLineConnection | None = strawberry.field(resolver=log_fields.stdout_log)
+    stderr_log: LogLineConnection | None = strawberry.field(resolver=log_fields.stderr_log)
+    error_excerpt: list[str] | None = strawberry.field(
+        resolver=log_fields.error_excerpt, metadata={"gateway_calls": 1}
+    )
 
     @classmethod
     def make(cls, source: str, run_uuid: str, parent: str, record: Record) -> TencentRunCall:

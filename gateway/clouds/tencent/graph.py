@@ -11,6 +11,7 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from gateway.clouds.tencent import log_fields
 from gateway.clouds.tencent.calls import TencentRunCall, call_connection
 from gateway.clouds.tencent.loaders import (
     group_loader,
@@ -42,6 +43,7 @@ from gateway.clouds.tencent.types import (
 )
 from gateway.errors import bad_input
 from gateway.graph.context import Info
+from gateway.graph.costs import RunCost, no_cost
 from gateway.graph.interfaces import (
     Batch,
     BatchConnection,
@@ -53,6 +55,7 @@ from gateway.graph.interfaces import (
     batch_run_connection,
     connection,
 )
+from gateway.graph.logs import LogLineConnection
 from gateway.graph.records import Detailed, build_node, upstream_field
 from gateway.graph.relay import PageArgs, relay
 from gateway.graph.roots import BatchFilters, RunFilters
@@ -106,6 +109,10 @@ class TencentRun(Run, Detailed):
     stdout: str | None = upstream_field("stdout", str)
     stderr: str | None = upstream_field("stderr", str)
     meta: JSON | None = upstream_field("meta", JSON)
+    engine_log: LogLineConnection | None = strawberry.field(resolver=log_fields.engine_log)
+    cost: RunCost | None = no_cost(
+        "Always null: Tencent Cloud Omics publishes no usage or cost for runs in its API."
+    )
 
     async def load_detail(self, info: Info) -> Record:
         return camel(await load_status(info, self.source, self.native_id))

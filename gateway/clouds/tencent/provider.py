@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.cache.backend import MemoryBackend
 from gateway.cache.upstream import UpstreamCache
 from gateway.clouds.tencent.states import KIND
 from gateway.clouds.tencent.wire import TencentWire
-from gateway.config import CacheConfig
+from gateway.config import CacheConfig, LogsConfig
 from gateway.errors import ErrorCode, UpstreamError, bad_input
 from gateway.types import Listing, Page, PageRef, Record
+
+if TYPE_CHECKING:
+    from gateway.clouds.tencent.logs import TencentRunLogs
 
 MAX_LIMIT = 100
 #: How often an empty page is asked again while TotalCount says more items follow.
@@ -109,6 +112,7 @@ class TencentOmicsProvider:
         self.name = config.name
         self.config = config
         self.wire = wire
+        self._logs: TencentRunLogs | None = None
         # GetRunCalls is unpaged upstream: one answer per (run, path), sliced into pages here,
         # kept in the app's shared upstream cache (Redis when scaled out) under this source's
         # config fingerprint, like every other upstream result.
@@ -244,5 +248,19 @@ class TencentOmicsProvider:
         )
         return calls
 
+    def logs(self, config: LogsConfig) -> TencentRunLogs:
+        """This source's run logs (GetRunJobLog, GetRunMetadataFile), over the same wire."""
+        from gateway.clouds.tencent.logs import TencentRunLogs
+
+        if self._logs is None:
+            # Fetched files are kept in the same shared cache as the call trees, under this
+            # source's key: no cache of the provider's own.
+            self._logs = TencentRunLogs(
+                self.wire, config, self._calls, f"{self._calls_key}\x1flog", self._calls_ttl
+            )
+        return self._logs
+
     async def aclose(self) -> None:
+        if self._logs is not None:
+            await self._logs.aclose()
         await self.wire.aclose()

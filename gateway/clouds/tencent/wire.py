@@ -161,6 +161,10 @@ class TencentWire:
         self._client: Any = None
         self._lock = asyncio.Lock()
 
+    @property
+    def limits(self) -> LimitsConfig:
+        return self._limits
+
     async def client(self) -> Any:
         if self._client is None:
             async with self._lock:

@@ -327,6 +327,13 @@ class HealthOmicsData:
         return None
 
     # --- tasks ----------------------------------------------------------------------------
+    def log_stream_arn(self, stream: str) -> str:
+        """A stream of the workflow log group as GetRunTask names it: an ARN."""
+        return (
+            f"arn:aws:logs:{self.region}:{self.account}:log-group:/aws/omics/WorkflowLog"
+            f":log-stream:{stream}"
+        )
+
     def _plan_tasks(self, run_id: str) -> list[TaskPlan]:
         registry = f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"
         return plan_tasks(self.seed, self._runs[run_id], self._task_ids, registry)
@@ -348,7 +355,7 @@ class HealthOmicsData:
             if status in ("COMPLETED", "FAILED", "CANCELLED")
             else None,
             "statusMessage": messages.get(status),
-            "logStream": f"run/{r.id}/task/{t.id}",
+            "logStream": self.log_stream_arn(f"run/{r.id}/task/{t.id}"),
             "gpus": t.gpus,
             "instanceType": t.instance_type,
             "failureReason": "OUT_OF_MEMORY" if status == "FAILED" else None,
@@ -359,6 +366,19 @@ class HealthOmicsData:
             },
             "uuid": t.uuid,
         }
+
+    def task_details(self, run_id: str) -> list[Item]:
+        """GetRunTask of every visible task of a run, in creation order, in one pass."""
+        r = self._runs[run_id]
+        now = self.clock.now()
+        return [self._task_item(r, t, now) for t in self._tasks(run_id) if t.visible(r, now)]
+
+    def task_plans(self, run_id: str) -> list[TaskPlan]:
+        """Every planned task of a run (visible or not yet): logs and the manifest read these."""
+        return self._tasks(run_id)
+
+    def run_ids(self) -> list[str]:
+        return list(self._runs)
 
     def tasks(self, run_id: str, status: str | None = None) -> list[Item]:
         r = self._runs[run_id]

@@ -82,6 +82,8 @@ _TASK_STEPS = [
     "GENOTYPE_GVCFS",
 ]
 _INSTANCES = [("omics.c.large", 2, 4), ("omics.m.xlarge", 4, 16), ("omics.r.2xlarge", 8, 64)]
+#: GPU workflows run every task on an accelerated instance (a recommendation keeps its type).
+_GPU_INSTANCE = ("omics.g5.xlarge", 4, 16)
 _PROJECTS = ["cohort-a", "rare-disease", "tumor-normal", "rnaseq-atlas"]
 
 
@@ -333,6 +335,8 @@ def plan_tasks(seed: int, run: RunPlan, task_ids: DigitIds, registry: str) -> li
     for i in range(run.n_tasks):
         step = _TASK_STEPS[i % len(_TASK_STEPS)]
         itype, cpus, mem = _INSTANCES[rng.randrange(len(_INSTANCES))]
+        if run.workflow.gpu:
+            itype, cpus, mem = _GPU_INSTANCE
         created, started, stopped = task_instants(run, i, rng.uniform(0.3, 0.85))
         tag = rng.randrange(1, 9)
         plans.append(

@@ -19,6 +19,8 @@ ACTION_PARAMS: dict[str, frozenset[str]] = {
     "GetRunCalls": frozenset({"RunUuid", "Path", "ProjectId"}),
     "DescribeRuns": frozenset({"ProjectId", "Limit", "Offset", "Filters"}),
     "DescribeRunGroups": frozenset({"ProjectId", "Limit", "Offset", "Filters"}),
+    "GetRunJobLog": frozenset({"RunUuid", "JobId", "LogType", "ProjectId", "Path"}),
+    "GetRunMetadataFile": frozenset({"RunUuid", "ProjectId", "Key", "Keys"}),
 }
 #: Filter names the SDK documents for each listing.
 FILTER_NAMES: dict[str, frozenset[str]] = {

@@ -34,6 +34,7 @@ from gateway.emulator.tencent.data import (
     TencentData,
 )
 from gateway.emulator.tencent.params import ACTION_PARAMS, Listing, listing, parse_body, string
+from gateway.emulator.tencent.run_logs import BASE_URL, ENGINE_LOG, RunLogs, find_job
 
 VERSION = "2022-11-28"
 #: Regions the product documents; only REGION has data.
@@ -51,7 +52,15 @@ def _mix(offset: int, salt: int) -> int:
 class TencentService:
     """Answers `POST /` requests carrying `X-TC-Action`, as Tencent Cloud API 3.0 does."""
 
-    def __init__(self, data: TencentData, clock: SimClock, faults: Faults, calls: CallLog) -> None:
+    def __init__(
+        self,
+        data: TencentData,
+        clock: SimClock,
+        faults: Faults,
+        calls: CallLog,
+        logs: RunLogs | None = None,
+    ) -> None:
+        self.logs = logs or RunLogs(data, clock, b"tencent-cos")
         self.data = data
         self.clock = clock
         self.faults = faults
@@ -61,12 +70,15 @@ class TencentService:
             "GetRunCalls": self._get_run_calls,
             "DescribeRuns": self._describe_runs,
             "DescribeRunGroups": self._describe_run_groups,
+            "GetRunJobLog": self._get_run_job_log,
+            "GetRunMetadataFile": self._get_run_metadata_file,
         }
         assert set(self._actions) == set(ACTION_PARAMS)
 
     async def handle(self, request: Request) -> Response:
         action = request.headers.get("x-tc-action", "")
         request_id = str(uuid.uuid4())
+        BASE_URL.set(str(request.base_url).rstrip("/"))
         try:
             body = await self._dispatch(request, action)
         except TencentError as err:
@@ -177,6 +189,46 @@ class TencentService:
                 groups = [g for g in groups if g[field] in values]
         start, end = self._window("DescribeRunGroups", pid, req, len(groups))
         return {"TotalCount": len(groups), "RunGroups": groups[start:end]}
+
+    async def _get_run_job_log(self, params: dict[str, Any], has_data: bool) -> dict[str, Any]:
+        run_uuid = string(params, "RunUuid", required=True)
+        job_id = string(params, "JobId", required=True)
+        log_type = string(params, "LogType", required=True)
+        path = string(params, "Path") or "/"
+        project_id = string(params, "ProjectId")
+        assert run_uuid is not None and job_id is not None
+        if log_type not in ("stdout", "stderr"):
+            raise TencentError(
+                "InvalidParameterValue", "the value of `LogType` must be stdout or stderr"
+            )
+        self._check_region(has_data, project_id, run_uuid)
+        call = find_job(self.data, run_uuid, path, job_id, project_id)
+        return {"Content": self.logs.job_log(call, log_type)}
+
+    async def _get_run_metadata_file(
+        self, params: dict[str, Any], has_data: bool
+    ) -> dict[str, Any]:
+        run_uuid = string(params, "RunUuid", required=True)
+        project_id = string(params, "ProjectId")
+        key = string(params, "Key")
+        keys = params.get("Keys")
+        assert run_uuid is not None
+        if (key is None) == (keys is None):
+            raise TencentError("InvalidParameter", "give exactly one of `Key` and `Keys`")
+        wanted = [key] if key is not None else keys
+        if not isinstance(wanted, list) or not all(isinstance(k, str) for k in wanted):
+            raise TencentError("InvalidParameter", "the parameter `Keys` must be a list of strings")
+        self._check_region(has_data, project_id, run_uuid)
+        run = self.data.find_run(run_uuid, project_id)
+        if run.timeline.started(self.clock.now()) is None:
+            raise TencentError("ResourceNotFound", "the run has written no metadata files yet")
+        for k in wanted:
+            if k != ENGINE_LOG:
+                raise TencentError("ResourceNotFound", f"no metadata file `{k}` for this run")
+        urls = [self.logs.signed_url(run_uuid, project_id, k) for k in wanted]
+        if key is not None:
+            return {"CosSignedUrl": urls[0]}
+        return {"CosSignedUrls": urls}
 
     # --- helpers -------------------------------------------------------------------------------
 
