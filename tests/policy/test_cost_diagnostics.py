@@ -9,10 +9,11 @@ from gateway.clouds.healthomics.diagnostics_fields import (
     EXCERPT_CALLS,
     RUN_COST_CALLS,
 )
+from gateway.clouds.registry import DEFAULT_CLOUDS
 from gateway.policy.cost import estimate
 from gateway.schema import build_schema
 
-SCHEMA = build_schema()._schema
+SCHEMA = build_schema(DEFAULT_CLOUDS)._schema
 
 
 def cost_of(query: str) -> tuple[int, int]:
