@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import Any
 
 import orjson
@@ -46,6 +46,7 @@ from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries,
 from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER
 from gateway.schema import build_schema
 from gateway.security.auth import ANONYMOUS, Authenticator, Principal, credential_from_payload
+from gateway.security.body import JsonGuard, code_ws_errors, ws_message_problem
 from gateway.security.gate import PRINCIPAL_KEY, GraphQLGate
 from gateway.security.quota import MemoryQueryQuota, QueryQuota
 from gateway.upstream.loaders import Upstream
@@ -58,11 +59,25 @@ log = logging.getLogger("gateway")
 
 class _TextFrames(ASGIWebSocketAdapter):
     """graphql-transport-ws speaks text frames; browsers' graphql-ws rejects binary ones, which
-    Strawberry would send because our `encode_json` returns bytes."""
+    Strawberry would send because our `encode_json` returns bytes. Messages are checked for shape
+    before Strawberry reads them, and every error leaving carries a code (security/body.py)."""
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object]:
+        async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+            problem = ws_message_problem(message)
+            if problem is None:
+                yield message
+            elif not ignore_parsing_errors:  # graphql-transport-ws: 4400 is its answer
+                await self.close(4400, problem[:120])
+                return
+            elif isinstance(message, dict) and isinstance(message.get("id"), str):
+                error = {"message": problem, "extensions": {"code": "BAD_USER_INPUT"}}
+                await self.send_json({"type": "error", "id": message["id"], "payload": error})
 
     async def send_json(self, message: Mapping[str, object]) -> None:
         try:
-            await self.ws.send_text(orjson.dumps(message).decode())
+            coded = code_ws_errors(dict(message))
+            await self.ws.send_text(orjson.dumps(coded).decode())
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
 
@@ -98,6 +113,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         )
         self.authenticator = authenticator or Authenticator(settings.auth)
         self.quota = quota
+        self.json = JsonGuard(settings.graphql.max_body_bytes, settings.graphql.max_json_depth)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         scope = getattr(request, "scope", {})
@@ -131,6 +147,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Bodies and WebSocket messages: bounded in size and nesting, strict UTF-8."""
+        return self.json.decode_for_framework(data)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET carrying only a persisted-query hash is an operation, not a browser.
@@ -279,6 +299,7 @@ def create_app(
                 GraphQLGate,
                 authenticator=authenticator,
                 max_body_bytes=settings.graphql.max_body_bytes,
+                max_json_depth=settings.graphql.max_json_depth,
                 ide_enabled=settings.graphql.playground,
             ),
         ],

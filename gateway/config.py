@@ -117,6 +117,9 @@ class GraphQLConfig(_Section):
     max_aliases: int = Field(default=30, ge=0)
     max_tokens: int = Field(default=5_000, ge=10)
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
+    #: JSON nesting a body, a GET parameter or a WebSocket message may carry (bounded before
+    #: parsing: see gateway/security/body.py).
+    max_json_depth: int = Field(default=64, ge=4, le=512)
     #: Estimated nodes: first/last multiplied through nested connections (GitHub's way).
     max_nodes: int = Field(default=500_000, ge=1)
     max_upstream_calls: int = Field(default=2_000, ge=1)

@@ -31,8 +31,8 @@ def response_key(
     if not query:
         return None
     h = hashlib.blake2b(digest_size=20)
-    h.update(query.encode())
-    h.update(b"\x00" + (operation or "").encode())
+    h.update(query.encode("utf-8", "surrogatepass"))
+    h.update(b"\x00" + (operation or "").encode("utf-8", "surrogatepass"))
     h.update(b"\x00" + orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
     for name in IDENTITY_HEADERS:
         value = headers.get(name) if headers is not None else None

@@ -82,7 +82,7 @@ class ManifestError(ConfigError):
 
 
 def sha256_hex(query: str) -> str:
-    return hashlib.sha256(query.encode()).hexdigest()
+    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def load_manifest(path: Path) -> dict[str, str]:

@@ -10,7 +10,7 @@ import strawberry
 from gateway.clouds.datazone.graph import DataZoneJob, DataZoneRoots
 from gateway.clouds.healthomics.graph import HealthOmicsRoots
 from gateway.clouds.tencent.graph import TencentRoots
-from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.errors import ErrorCode, GatewayError, bad_input, quoted
 from gateway.graph.context import Info
 from gateway.graph.ids import parse_global_id
 from gateway.graph.interfaces import (
@@ -37,7 +37,7 @@ def _roots(info: Info, source: str) -> Any:
     provider = info.context.upstream.provider(source)
     roots = ROOTS.get(provider.kind)
     if roots is None:
-        raise bad_input(f"source {source!r} does not serve this field")
+        raise bad_input(f"source {quoted(source)} does not serve this field")
     return roots
 
 
@@ -48,7 +48,7 @@ async def resolve_node(info: Info, value: str) -> Any:
     info.context.upstream.authorize(source)
     kind = next((k for k, r in ROOTS.items() if type_name in r.node_types), None)
     if kind is None:
-        raise bad_input(f"malformed id {value!r}: unknown type {type_name}")
+        raise bad_input(f"malformed id {quoted(value)}: unknown type {quoted(type_name)}")
     provider: Any = info.context.upstream.providers.get(source)
     if provider is None or provider.kind is not kind:
         raise GatewayError("node not found", ErrorCode.NOT_FOUND)
@@ -141,5 +141,5 @@ class Query:
     def data_zone_job(self, info: Info, source: str, id: str) -> DataZoneJob | None:
         roots = _roots(info, source)
         if not isinstance(roots, DataZoneRoots):
-            raise bad_input(f"source {source!r} is not a DataZone source")
+            raise bad_input(f"source {quoted(source)} is not a DataZone source")
         return roots.job(info, source, id)

@@ -25,7 +25,7 @@ from gateway.cache.redis_backend import RedisBackend, connect
 from gateway.cache.upstream import UpstreamCache, cache_key
 from gateway.clouds.healthomics.provider import HealthOmicsProvider
 from gateway.config import Settings
-from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.errors import ErrorCode, GatewayError, bad_input, quoted
 from gateway.observability import hooks as observe
 from gateway.paging.cursor import CursorCodec, CursorError, random_secret
 from gateway.paging.redis_store import RedisTokenStore
@@ -155,7 +155,7 @@ class Upstream:
         self.authorize(name)
         found = self.providers.get(name)
         if found is None:
-            raise bad_input(f"unknown source {name!r}")
+            raise bad_input(f"unknown source {quoted(name)}")
         return found
 
     async def aclose(self) -> None:

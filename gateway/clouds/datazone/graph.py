@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import strawberry
 
 from gateway.clouds.datazone.provider import DataZoneProvider, validate_job_id, validate_run_id
-from gateway.errors import bad_input
+from gateway.errors import bad_input, quoted
 from gateway.graph.context import Info
 from gateway.graph.ids import global_id
 from gateway.graph.interfaces import (
@@ -35,7 +35,7 @@ DZ = ProviderKind.DATAZONE
 def _provider(info: Info, source: str) -> DataZoneProvider:
     provider = info.context.upstream.provider(source)
     if not isinstance(provider, DataZoneProvider):
-        raise bad_input(f"source {source!r} is not a DataZone source")
+        raise bad_input(f"source {quoted(source)} is not a DataZone source")
     return provider
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from gateway.clouds.tencent.provider import TencentOmicsProvider
-from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.errors import ErrorCode, GatewayError, bad_input, quoted
 from gateway.graph.context import Info
 from gateway.types import ProviderKind, Record
 
@@ -29,7 +29,7 @@ def provider_of(info: Info, source: str) -> TencentOmicsProvider:
     """The source's provider, refusing (no upstream call) a source of another cloud."""
     provider = info.context.upstream.provider(source)
     if not isinstance(provider, TencentOmicsProvider):
-        raise bad_input(f"source {source!r} is not a Tencent Cloud Omics source")
+        raise bad_input(f"source {quoted(source)} is not a Tencent Cloud Omics source")
     return provider
 
 

@@ -16,7 +16,7 @@ from gateway.cache.backend import MemoryBackend
 from gateway.cache.upstream import UpstreamCache
 from gateway.clouds.tencent.wire import TencentWire
 from gateway.config import CacheConfig, LimitsConfig, SourceConfig
-from gateway.errors import ErrorCode, UpstreamError, bad_input
+from gateway.errors import ErrorCode, UpstreamError, bad_input, quoted
 from gateway.ratelimit.rolling import RollingWindowRateLimiter
 from gateway.types import Listing, Page, PageRef, ProviderKind, Record
 from gateway.upstream.resilience import SourceGuard
@@ -37,13 +37,13 @@ _ITEMS = {"DescribeRuns": "Runs", "DescribeRunGroups": "RunGroups"}
 def validate_run_uuid(run_uuid: str) -> None:
     """Raise BAD_USER_INPUT unless `run_uuid` is a RunUuid (a UUID); no upstream call."""
     if not _UUID.fullmatch(run_uuid):
-        raise bad_input(f"`{run_uuid}` is not a Tencent RunUuid (a UUID)")
+        raise bad_input(f"{quoted(run_uuid)} is not a Tencent RunUuid (a UUID)")
 
 
 def validate_run_group_id(run_group_id: str) -> None:
     """Tencent documents no pattern; refuse only what no id can be (no upstream call)."""
     if not _GROUP_ID.fullmatch(run_group_id):
-        raise bad_input(f"`{run_group_id}` is not a Tencent RunGroupId")
+        raise bad_input(f"{quoted(run_group_id)} is not a Tencent RunGroupId")
 
 
 def validate_path(path: str) -> None:
@@ -51,12 +51,12 @@ def validate_path(path: str) -> None:
     if path == "/":
         return
     if not path.startswith("/") or not all(_SEGMENT.fullmatch(p) for p in path[1:].split("/")):
-        raise bad_input(f"`{path}` is not a call path (`/<CallName>[:<ScatterIndex>]/…`)")
+        raise bad_input(f"{quoted(path)} is not a call path (`/<CallName>[:<ScatterIndex>]/…`)")
 
 
 def _validate_status(status: str | None) -> None:
     if status is not None and not _STATUS.fullmatch(status):
-        raise bad_input(f"`{status}` is not a Tencent status value")
+        raise bad_input(f"{quoted(status)} is not a Tencent status value")
 
 
 def call_segment(call: Record) -> str:
