@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from gateway.clouds import answers
 from gateway.clouds.aws.wire import AwsWire, validate
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError
@@ -77,7 +78,8 @@ class DataZoneProvider:
             return result
 
         response = await self._call("ListJobRuns", invoke, paging=ref is not None)
-        return Page(response.get("items", []), response.get("nextToken"))
+        check = answers.Check(self.name, self.kind, "ListJobRuns")
+        return Page(check.items(response, "items", ("runId",)), check.token(response, "nextToken"))
 
     # -- entities -----------------------------------------------------------------------------
 
@@ -90,7 +92,8 @@ class DataZoneProvider:
             result.pop("ResponseMetadata", None)
             return result
 
-        return await self._call("GetJobRun", invoke)
+        answer = await self._call("GetJobRun", invoke)
+        return answers.Check(self.name, self.kind, "GetJobRun").record(answer, ("id",))
 
     async def _call(
         self,

@@ -14,6 +14,7 @@ from typing import Any
 
 from gateway.cache.backend import MemoryBackend
 from gateway.cache.upstream import UpstreamCache
+from gateway.clouds import answers
 from gateway.clouds.tencent.wire import TencentWire
 from gateway.config import CacheConfig, LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, UpstreamError, bad_input, quoted
@@ -32,6 +33,8 @@ _SEGMENT = re.compile(r"^([A-Za-z0-9_.\-]+)(?::(0|[1-9][0-9]{0,5}))?$")
 _NAME_MAX = 128
 
 _ITEMS = {"DescribeRuns": "Runs", "DescribeRunGroups": "RunGroups"}
+#: Each listing's identity field: an item without it is a malformed answer, never run "None".
+_IDENTITY = {"DescribeRuns": ("RunUuid",), "DescribeRunGroups": ("RunGroupId",)}
 
 
 def validate_run_uuid(run_uuid: str) -> None:
@@ -189,10 +192,13 @@ class TencentOmicsProvider:
         params = {**self._base(), "Offset": offset, "Limit": min(size, MAX_LIMIT)}
         if filters:
             params["Filters"] = filters
+        check = answers.Check(self.name, self.kind, operation)
         for _ in range(EMPTY_PAGE_RETRIES + 1):
             response = await self.wire.call(operation, params)
-            items = response.get(_ITEMS[operation]) or []
-            total = int(response.get("TotalCount") or 0)
+            items = check.items(response, _ITEMS[operation], _IDENTITY[operation])
+            total = check.count(response, "TotalCount")
+            if total is None:
+                raise check.fail("`TotalCount` is missing")
             if items or offset >= total:
                 end = offset + len(items)
                 return Page(items, end if end < total else None, total)
@@ -228,8 +234,7 @@ class TencentOmicsProvider:
     async def get_run_status(self, run_uuid: str) -> Record:
         validate_run_uuid(run_uuid)
         response = await self.wire.call("GetRunStatus", {**self._base(), "RunUuid": run_uuid})
-        metadata: Record = response.get("Metadata") or {}
-        return metadata
+        return answers.Check(self.name, self.kind, "GetRunStatus").object(response, "Metadata")
 
     async def get_run_calls(self, run_uuid: str, path: str = "/") -> list[Record]:
         """One level of a run's calls, kept briefly so paging through it costs one call."""
@@ -239,7 +244,8 @@ class TencentOmicsProvider:
         async def load() -> list[Record]:
             params = {**self._base(), "RunUuid": run_uuid, "Path": path}
             response = await self.wire.call("GetRunCalls", params)
-            return list(response.get("Calls") or [])
+            check = answers.Check(self.name, self.kind, "GetRunCalls")
+            return check.items(response, "Calls", ("CallName",))
 
         calls: list[Record] = await self._calls.get(
             f"{run_uuid}\x1f{path}", load, lambda _: self._calls_ttl

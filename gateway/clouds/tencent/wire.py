@@ -29,6 +29,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.common.retry_async import StandardRetryer
 from tencentcloud.omics.v20221128 import models, omics_client_async
 
+from gateway.clouds.answers import malformed
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError
 from gateway.observability import hooks as observe
@@ -216,6 +217,11 @@ class TencentWire:
                 return out
             except (TencentCloudSDKException, httpx.HTTPError, OSError, TimeoutError) as exc:
                 error: BaseException = exc
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                # The SDK met a 200 it cannot read (not JSON, truncated, no `Response`, a member
+                # of the wrong type): a malformed answer, typed, not retried, never INTERNAL.
+                why = f"the SDK could not read it ({type(exc).__name__})"
+                raise malformed(self.config.name, _TC, action, why) from None
             delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
             last = attempt == MAX_ATTEMPTS - 1
             if last or not await retryable(error) or loop.time() + delay >= deadline:
