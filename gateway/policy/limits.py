@@ -71,7 +71,13 @@ class QueryGuard(SchemaExtension):
         ec = self.execution_context
         settings = self._settings()
         if settings is not None and ec.graphql_document is not None:
-            cost = estimate(ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables)
+            cost = estimate(
+                ec.schema._schema,
+                ec.graphql_document,
+                ec.operation_name,
+                ec.variables,
+                walk_pages=settings.cursors.max_walk_pages,
+            )
             ec.context.cost = cost
             error = over_budget(cost, settings)
             if error is not None:
