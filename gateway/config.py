@@ -136,6 +136,13 @@ class GraphQLConfig(_Section):
         return self
 
 
+class FederationConfig(_Section):
+    """Apollo Federation: who may read the subgraph SDL (`_service { sdl }`) while
+    `[graphql] introspection` is off — API key names (or JWT subjects) of routers and rover."""
+
+    router_keys: list[str] = Field(default_factory=list)
+
+
 class CursorConfig(_Section):
     """Cursor key ring: the first key encrypts, all decrypt, so keys rotate across replicas."""
 
@@ -221,6 +228,7 @@ class Settings(BaseSettings):
     sources: list[SourceConfig] = Field(default_factory=list)
     auth: AuthConfig = AuthConfig()
     graphql: GraphQLConfig = GraphQLConfig()
+    federation: FederationConfig = FederationConfig()
     cursors: CursorConfig = CursorConfig()
     cache: CacheConfig = CacheConfig()
     limits: LimitsConfig = LimitsConfig()

@@ -22,6 +22,8 @@ from gateway.config import Settings
 from gateway.errors import ErrorCode
 from gateway.policy.audit import audit
 from gateway.policy.cost import Cost, estimate
+from gateway.policy.sdl import sdl_refusal
+from gateway.security.auth import ANONYMOUS
 from gateway.security.quota import Allowance
 from gateway.upstream.resilience import call_budget
 
@@ -79,7 +81,9 @@ class QueryGuard(SchemaExtension):
                 walk_pages=settings.cursors.max_walk_pages,
             )
             ec.context.cost = cost
-            error = over_budget(cost, settings)
+            principal = getattr(ec.context, "principal", ANONYMOUS)
+            refused = sdl_refusal(settings, principal, ec.graphql_document, ec.operation_name)
+            error = refused or over_budget(cost, settings)
             if error is not None:
                 ec.pre_execution_errors = [error]  # skips validation: see the module doc
         yield

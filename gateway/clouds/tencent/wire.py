@@ -173,6 +173,18 @@ class TencentWire:
             credential = await asyncio.to_thread(resolve_credential)
         except TencentCloudSDKException as exc:
             raise map_sdk_error(exc, self.config.name) from None
+        except (OSError, ValueError, KeyError) as exc:
+            # The chain's last links (CVM role, TKE OIDC) fail with plain errors off their
+            # platform ("TKE_REGION not exist"): no credentials, said with a code.
+            log.warning("source %s: no Tencent Cloud credentials: %s", self.config.name, exc)
+            raise UpstreamError(
+                "no Tencent Cloud credentials found (environment, credentials file, CVM role "
+                "or TKE OIDC)",
+                ErrorCode.UPSTREAM_UNAVAILABLE,
+                source=self.config.name,
+                provider=_TC,
+                upstream_code="ClientSideError",
+            ) from None
         profile = ClientProfile(
             httpProfile=http_profile(
                 self.config.endpoint_url, self._limits.upstream_timeout_seconds
