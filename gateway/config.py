@@ -195,6 +195,9 @@ class LimitsConfig(_Section):
     #: a query's points are its estimated upstream calls (at least 1). 0 switches a limit off.
     queries_per_minute: int = Field(default=600, ge=0)
     cost_points_per_hour: int = Field(default=100_000, ge=0)
+    #: Gateway replicas sharing the upstream quotas. While Redis (the shared bucket) is
+    #: unreachable, each paces in-process at quota ÷ replicas, so together they stay under it.
+    replicas: int = Field(default=1, ge=1, le=1_000)
     #: On shutdown, in-flight queries get this long to finish.
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
 

@@ -73,7 +73,9 @@ class Upstream:
         self.codec = CursorCodec(keys)
         backend: CacheBackend
         if redis is not None:
-            backend = RedisBackend(redis, cfg.key_prefix + "c:")
+            # While Redis is unreachable the cache runs in memory, bounded as configured.
+            interim = MemoryBackend(cfg.max_entries, cfg.max_bytes)
+            backend = RedisBackend(redis, cfg.key_prefix + "c:", interim)
             self.store: TokenStore = store or RedisTokenStore(redis, cfg.key_prefix + "t:")
         else:
             backend = MemoryBackend(cfg.max_entries, cfg.max_bytes)
