@@ -105,11 +105,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         live = settings.subscriptions
         self.hub = Hub(live.poll_interval_seconds, live.max_interval_seconds)
         cfg = settings.cache
-        self.responses = ResponseCache(cfg.responses_max_entries, cfg.responses_max_bytes)
+        kept_bytes = min(cfg.responses_max_bytes, settings.limits.kept_answer_bytes)
+        self.responses = ResponseCache(cfg.responses_max_entries, kept_bytes)
         self._max_response_ttl = cfg.settled_ttl_seconds
         shared = upstream.shared_backend
         self.persisted = PersistedQueries(
-            settings.graphql, CachePersistedQueryStore(shared) if shared is not None else None
+            settings.graphql,
+            CachePersistedQueryStore(shared) if shared is not None else None,
+            max_bytes=settings.limits.persisted_query_bytes,
         )
         self.authenticator = authenticator or Authenticator(settings.auth)
         self.quota = quota
@@ -183,16 +186,16 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 getattr(request, "headers", None),
             )
         if key is not None and not context.loaders.fresh:
-            kept: tuple[ExecutionResult, int, list[str]] | None = self.responses.get(key)
+            kept = self.responses.get(key)
             if kept is not None:
                 # A kept answer costs no upstream call, but it is still one of the client's
                 # queries, charged at its estimate and audited like any other.
-                answer, estimate, sources = kept
-                refused = charge_quota(context, self.settings, calls=estimate)
+                refused = charge_quota(context, self.settings, calls=kept.estimate)
                 if refused is not None:
                     return ExecutionResult(data=None, errors=[refused])
-                audit_kept(context, request_data.operation_name, sources, estimate)
-                return answer
+                audit_kept(context, request_data.operation_name, kept.sources, kept.estimate)
+                data, extensions = kept.decode()
+                return ExecutionResult(data=data, errors=None, extensions=extensions)
         result: ExecutionResult = await super().execute_single(
             request=request,
             request_adapter=request_adapter,
@@ -204,8 +207,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
             estimate = context.cost.calls if context.cost is not None else 1
             sources = sorted(context.budget.calls) if context.budget is not None else []
-            size = len(orjson.dumps(result.data))
-            self.responses.put(key, (result, estimate, sources), expires, size)
+            self.responses.keep(key, result.data, result.extensions, estimate, sources, expires)
         return result
 
 

@@ -195,6 +195,13 @@ class LimitsConfig(_Section):
     #: a query's points are its estimated upstream calls (at least 1). 0 switches a limit off.
     queries_per_minute: int = Field(default=600, ge=0)
     cost_points_per_hour: int = Field(default=100_000, ge=0)
+    #: Memory budgets (bytes) of what clients can make the gateway keep; the defaults, with
+    #: `[cache] max_bytes`, fit a 512 MiB pod (docs/memory.md). Parsed documents and their
+    #: validation (text + ~700 bytes per token), APQ registrations (their text), kept answers
+    #: (encoded JSON; `[cache] responses_max_bytes` bounds them too, the smaller wins).
+    document_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    persisted_query_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
+    kept_answer_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
     #: Gateway replicas sharing the upstream quotas. While Redis (the shared bucket) is
     #: unreachable, each paces in-process at quota ÷ replicas, so together they stay under it.
     replicas: int = Field(default=1, ge=1, le=1_000)
