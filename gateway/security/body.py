@@ -136,7 +136,9 @@ def error_body(message: str, code: ErrorCode, **extensions: Any) -> bytes:
     )
 
 
-_JSON_MEDIA = (b"application/json", b"application/graphql-response+json")
+#: What a framework's own error answers are: plain text (HTML pages, like GraphiQL's "assets
+#: missing" page, are meant for browsers and pass as they are).
+_PLAIN_MEDIA = (b"text/plain", b"")
 _CODE_BY_STATUS = {
     401: ErrorCode.UNAUTHENTICATED,
     403: ErrorCode.FORBIDDEN,
@@ -158,7 +160,8 @@ def code_for_status(status: int) -> ErrorCode:
 class CodedErrors:
     """Wraps one response's `send`: a plain-text error the framework answers (Strawberry's
     "Unsupported content type", Starlette's 405) leaves as JSON with a code, its short text
-    kept as the message. JSON answers (GraphQL results, our own refusals) pass untouched."""
+    kept as the message. JSON answers (GraphQL results, our own refusals) and HTML pages pass
+    untouched."""
 
     def __init__(self, send: Send) -> None:
         self._send = send
@@ -172,7 +175,7 @@ class CodedErrors:
             status = int(message["status"])
             headers = dict(message.get("headers") or [])
             media = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
-            if status >= 400 and media not in _JSON_MEDIA:
+            if status >= 400 and media in _PLAIN_MEDIA:
                 self._held = message
                 return
         elif message["type"] == "http.response.body" and self._held is not None:
