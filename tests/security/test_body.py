@@ -18,7 +18,7 @@ from gateway.errors import quoted
 from gateway.graph.ids import global_id
 from gateway.security.body import RequestRejected, decode_json, too_deep
 from tests.conftest import HO_SOURCE, Upstreams, settings_for
-from tests.security.conftest import API_KEYS, KEY_A, run_ids, two_sources
+from tests.security.conftest import API_KEYS, KEY_A, Secured, run_ids, two_sources
 
 JSON = {"content-type": "application/json"}
 OK_QUERY = "{ sources { name } }"
@@ -238,3 +238,24 @@ async def test_the_subscription_limit_has_a_code(ws_url: str, upstreams: Upstrea
                 errors = message["payload"]
     assert errors[0]["message"] == "Subscription limit reached"
     assert errors[0]["extensions"]["code"] == "THROTTLED"
+
+
+ODD_CREDENTIALS = [
+    {"authorization": b"Bearer "},
+    {"authorization": b"Bearer \xff\xfe"},
+    {"authorization": b"Basic dXNlcjpwYXNz"},
+    {"authorization": b"Bearer eyJhbGciOiJub25lIn0.e30."},
+    {"authorization": b"Bearer rgw_" + b"x" * 5_000},
+    {"x-api-key": b"\xc3\x28"},
+    {"x-api-key": b"rgw_key-a", "authorization": b"Bearer rgw_other"},
+]
+
+
+@pytest.mark.parametrize("headers", ODD_CREDENTIALS, ids=range(len(ODD_CREDENTIALS)))
+async def test_odd_credentials_are_coded_refusals(
+    keyed: Secured, headers: dict[str, bytes]
+) -> None:
+    resp = await keyed.client.post("/graphql", json={"query": OK_QUERY}, headers=headers)
+    assert resp.status_code == 401, resp.text
+    assert assert_coded(resp) == ["UNAUTHENTICATED"]
+    assert len(resp.text) < 1_000
