@@ -20,13 +20,14 @@ from strawberry.extensions import SchemaExtension
 
 from gateway.config import Settings
 from gateway.errors import ErrorCode
+from gateway.graph.context import Cost
+from gateway.guards import call_budget
 from gateway.policy.audit import audit
-from gateway.policy.cost import Cost, estimate
+from gateway.policy.cost import estimate
 from gateway.policy.documents import DocumentCache, documents_for
 from gateway.policy.sdl import sdl_refusal
 from gateway.security.auth import ANONYMOUS
 from gateway.security.quota import Allowance
-from gateway.upstream.resilience import call_budget
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ import orjson
 from starlette.datastructures import Headers
 
 from gateway.errors import ErrorCode, GatewayError
-from gateway.policy.audit import audit_refused
 from gateway.security.auth import Authenticator, credential_from_headers
 from gateway.security.body import CodedErrors, JsonGuard, RequestRejected
 
@@ -55,7 +54,10 @@ class GraphQLGate:
         max_body_bytes: int,
         ide_enabled: bool,
         max_json_depth: int = 64,
+        on_refused: Callable[[str, str, str], None] = lambda request_id, reason, code: None,
     ) -> None:
+        #: Told of each refusal (request id, reason, code): the audit log, handed in by the app.
+        self.on_refused = on_refused
         self.app = app
         self.authenticator = authenticator
         self.path = path
@@ -70,7 +72,7 @@ class GraphQLGate:
         headers = Headers(scope=scope)
         body, too_large = await self._read_body(headers, receive)
         if too_large:
-            audit_refused(uuid.uuid4().hex, "request body too large", ErrorCode.QUERY_TOO_COSTLY)
+            self.on_refused(uuid.uuid4().hex, "request body too large", ErrorCode.QUERY_TOO_COSTLY)
             await _reply(
                 send,
                 413,
@@ -85,7 +87,7 @@ class GraphQLGate:
                     credential_from_headers(dict(headers.items()))
                 )
             except GatewayError as exc:
-                audit_refused(uuid.uuid4().hex, exc.message, exc.code)
+                self.on_refused(uuid.uuid4().hex, exc.message, exc.code)
                 await _reply(send, 401, exc.message, ErrorCode.UNAUTHENTICATED)
                 return
             scope[PRINCIPAL_KEY] = principal
@@ -97,7 +99,7 @@ class GraphQLGate:
                 scope.get("query_string", b""),
             )
         except RequestRejected as exc:
-            audit_refused(uuid.uuid4().hex, exc.message, exc.code)
+            self.on_refused(uuid.uuid4().hex, exc.message, exc.code)
             await _reply(send, exc.status, exc.message, exc.code)
             return
 

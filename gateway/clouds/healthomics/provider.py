@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.clouds import answers
-from gateway.clouds.aws.wire import AwsWire, validate
-from gateway.config import LimitsConfig, SourceConfig
+from gateway.clouds.aws.wire import AwsProvider, validate
+from gateway.clouds.healthomics.states import KIND
 from gateway.errors import bad_input
-from gateway.types import Listing, Page, PageRef, ProviderKind, Record
-from gateway.upstream.resilience import SourceGuard
+from gateway.types import Listing, Page, PageRef, Record
 
 SERVICE = "omics"
 
@@ -36,7 +34,6 @@ _LISTINGS = {
 }
 #: The identity field of each record read by id.
 _RECORD_IDENTITY = {"GetBatch": "id", "GetRun": "id", "GetRunTask": "taskId"}
-_BATCH_FILTERS = ("submissionStatus", "runSettingId", "runId")
 
 
 def _strip(response: dict[str, Any]) -> dict[str, Any]:
@@ -44,21 +41,11 @@ def _strip(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-class HealthOmicsProvider:
+class HealthOmicsProvider(AwsProvider):
     """One HealthOmics account + region. Returns botocore's parsed records unchanged."""
 
-    kind = ProviderKind.HEALTHOMICS
-
-    def __init__(
-        self,
-        config: SourceConfig,
-        limits: LimitsConfig,
-        gate: asyncio.Semaphore,
-        guard: SourceGuard | None = None,
-    ):
-        self.name = config.name
-        self.config = config
-        self.wire = AwsWire(config, limits, SERVICE, gate, guard=guard)
+    kind = KIND
+    service = SERVICE
 
     # -- listings -----------------------------------------------------------------------------
 
@@ -151,9 +138,6 @@ class HealthOmicsProvider:
         answer = await self.wire.call(operation, invoke)
         check = answers.Check(self.name, self.kind, operation)
         return check.record(answer, (_RECORD_IDENTITY[operation],))
-
-    async def aclose(self) -> None:
-        await self.wire.aclose()
 
 
 def validate_run_id(run_id: str) -> None:

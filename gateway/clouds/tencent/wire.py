@@ -30,21 +30,21 @@ from tencentcloud.common.retry_async import StandardRetryer
 from tencentcloud.omics.v20221128 import models, omics_client_async
 
 from gateway.clouds.answers import malformed
+from gateway.clouds.tencent.states import KIND
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError
+from gateway.guards import SourceGuard
 from gateway.observability import hooks as observe
 from gateway.ratelimit.rolling import RollingWindowRateLimiter
-from gateway.types import ProviderKind
-from gateway.upstream.resilience import SourceGuard
 
 log = logging.getLogger(__name__)
-_KIND = ProviderKind.TENCENT_OMICS.value
+_KIND = KIND.value
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE = 0.1
 BACKOFF_CAP = 2.0
 
-_TC = ProviderKind.TENCENT_OMICS
+
 #: Code families, by prefix before the first dot (`ResourceNotFound.RunNotExist` → NOT_FOUND).
 _FAMILIES: dict[str, tuple[ErrorCode, str]] = {
     "ResourceNotFound": (ErrorCode.NOT_FOUND, "not found upstream"),
@@ -92,17 +92,17 @@ def map_sdk_error(exc: BaseException, source: str) -> GatewayError:
             msg,
             ours,
             source=source,
-            provider=_TC,
+            provider=KIND,
             upstream_code=code,
             request_id=exc.get_request_id() or None,
         )
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return UpstreamError(
-            "upstream timed out", ErrorCode.UPSTREAM_TIMEOUT, source=source, provider=_TC
+            "upstream timed out", ErrorCode.UPSTREAM_TIMEOUT, source=source, provider=KIND
         )
     if isinstance(exc, httpx.HTTPError | OSError):
         return UpstreamError(
-            "upstream unreachable", ErrorCode.UPSTREAM_UNAVAILABLE, source=source, provider=_TC
+            "upstream unreachable", ErrorCode.UPSTREAM_UNAVAILABLE, source=source, provider=KIND
         )
     raise exc
 
@@ -182,7 +182,7 @@ class TencentWire:
                 "or TKE OIDC)",
                 ErrorCode.UPSTREAM_UNAVAILABLE,
                 source=self.config.name,
-                provider=_TC,
+                provider=KIND,
                 upstream_code="ClientSideError",
             ) from None
         profile = ClientProfile(
@@ -233,7 +233,7 @@ class TencentWire:
                 # The SDK met a 200 it cannot read (not JSON, truncated, no `Response`, a member
                 # of the wrong type): a malformed answer, typed, not retried, never INTERNAL.
                 why = f"the SDK could not read it ({type(exc).__name__})"
-                raise malformed(self.config.name, _TC, action, why) from None
+                raise malformed(self.config.name, KIND, action, why) from None
             delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
             last = attempt == MAX_ATTEMPTS - 1
             if last or not await retryable(error) or loop.time() + delay >= deadline:
