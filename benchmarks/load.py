@@ -6,7 +6,10 @@ its own; the emulator runs in this process on loopback. Upstream pacing is off (
 = {}`): this measures the gateway, not HealthOmics' 10/s quota. Bounded in count and time; it
 stops by itself.
 
-    .venv/bin/python -m benchmarks.load [--queries 3000] [--clients 50]
+    .venv/bin/python -m benchmarks.load [--queries 3000] [--clients 50] [--flood 300]
+
+Then the abuse section (benchmarks/abuse.py): a flood of large unique documents sent as APQ
+registrations, with the gateway's RSS before and after, printed beside the configured budgets.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from typing import Any
 import httpx
 import psutil
 
+from benchmarks.abuse import flood
+from gateway.config import LimitsConfig
 from gateway.emulator.app import create_emulator
 from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
 from gateway.emulator.server import LoopbackServer
@@ -140,6 +145,33 @@ async def drive(url: str, key: str, mix: list[Any], total: int, clients: int) ->
     }
 
 
+def abuse_section(url: str, key: str, gateway: psutil.Process, count: int) -> dict[str, Any]:
+    """RSS before and after a flood of large unique documents and APQ registrations, beside
+    the budgets that bound what they may leave behind (the defaults: this config sets none)."""
+    limits = LimitsConfig()
+    budgets = {
+        "document_cache_bytes": limits.document_cache_bytes,
+        "persisted_query_bytes": limits.persisted_query_bytes,
+        "kept_answer_bytes": limits.kept_answer_bytes,
+    }
+    before = gateway.memory_info().rss
+    started = time.perf_counter()
+    with httpx.Client(timeout=120, headers={"X-API-Key": key}) as client:
+        statuses = flood(client, url, 0, count)
+    after = gateway.memory_info().rss
+    mib = 2**20
+    return {
+        "documents": count,
+        "answers": statuses,
+        "seconds": round(time.perf_counter() - started, 1),
+        "rss_mb_before": round(before / mib, 1),
+        "rss_mb_after": round(after / mib, 1),
+        "rss_mb_grown": round((after - before) / mib, 1),
+        "budgets_mb": {k: round(v / mib, 1) for k, v in budgets.items()},
+        "budgets_mb_total": round(sum(budgets.values()) / mib, 1),
+    }
+
+
 def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
     for _ in range(300):
         if proc.poll() is not None:
@@ -158,6 +190,7 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--scale", default="demo", choices=["small", "demo", "large"])
+    parser.add_argument("--flood", type=int, default=300, help="large unique documents (abuse)")
     args = parser.parse_args()
 
     emulator = create_emulator(seed=0, scale=args.scale, quotas=False)
@@ -181,6 +214,7 @@ def main() -> int:
             mix = workload(emulator)
             result = asyncio.run(drive(f"{base}/graphql", key, mix, args.queries, args.clients))
             rss_after = gateway.memory_info().rss
+            abuse = abuse_section(f"{base}/graphql", key, gateway, args.flood)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -190,6 +224,7 @@ def main() -> int:
         upstream_calls=sum(emulator.calls.counts().values()),
         rss_mb_before=round(rss_before / 2**20, 1),
         rss_mb_after=round(rss_after / 2**20, 1),
+        abuse=abuse,
     )
     print(json.dumps(result, indent=2))
     return 0 if result["error_total"] == 0 else 1

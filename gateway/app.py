@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import Any
 
 import orjson
@@ -51,6 +51,7 @@ from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries,
 from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER, tracing_extension
 from gateway.schema import build_schema
 from gateway.security.auth import ANONYMOUS, Authenticator, Principal, credential_from_payload
+from gateway.security.body import JsonGuard, code_ws_errors, ws_message_problem
 from gateway.security.gate import PRINCIPAL_KEY, GraphQLGate
 from gateway.security.quota import MemoryQueryQuota, QueryQuota
 from gateway.upstream.loaders import Upstream
@@ -63,11 +64,25 @@ log = logging.getLogger("gateway")
 
 class _TextFrames(ASGIWebSocketAdapter):
     """graphql-transport-ws speaks text frames; browsers' graphql-ws rejects binary ones, which
-    Strawberry would send because our `encode_json` returns bytes."""
+    Strawberry would send because our `encode_json` returns bytes. Messages are checked for shape
+    before Strawberry reads them, and every error leaving carries a code (security/body.py)."""
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object]:
+        async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+            problem = ws_message_problem(message)
+            if problem is None:
+                yield message
+            elif not ignore_parsing_errors:  # graphql-transport-ws: 4400 is its answer
+                await self.close(4400, problem[:120])
+                return
+            elif isinstance(message, dict) and isinstance(message.get("id"), str):
+                error = {"message": problem, "extensions": {"code": "BAD_USER_INPUT"}}
+                await self.send_json({"type": "error", "id": message["id"], "payload": error})
 
     async def send_json(self, message: Mapping[str, object]) -> None:
         try:
-            await self.ws.send_text(orjson.dumps(message).decode())
+            coded = code_ws_errors(dict(message))
+            await self.ws.send_text(orjson.dumps(coded).decode())
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
 
@@ -97,14 +112,18 @@ class GatewayGraphQL(SpecGraphQL):
         live = settings.subscriptions
         self.hub = Hub(live.poll_interval_seconds, live.max_interval_seconds)
         cfg = settings.cache
-        self.responses = ResponseCache(cfg.responses_max_entries, cfg.responses_max_bytes)
+        kept_bytes = min(cfg.responses_max_bytes, settings.limits.kept_answer_bytes)
+        self.responses = ResponseCache(cfg.responses_max_entries, kept_bytes)
         self._max_response_ttl = cfg.settled_ttl_seconds
         shared = upstream.shared_backend
         self.persisted = PersistedQueries(
-            settings.graphql, CachePersistedQueryStore(shared) if shared is not None else None
+            settings.graphql,
+            CachePersistedQueryStore(shared) if shared is not None else None,
+            max_bytes=settings.limits.persisted_query_bytes,
         )
         self.authenticator = authenticator or Authenticator(settings.auth)
         self.quota = quota
+        self.json = JsonGuard(settings.graphql.max_body_bytes, settings.graphql.max_json_depth)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         scope = getattr(request, "scope", {})
@@ -139,6 +158,10 @@ class GatewayGraphQL(SpecGraphQL):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Bodies and WebSocket messages: bounded in size and nesting, strict UTF-8."""
+        return self.json.decode_for_framework(data)
+
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET carrying only a persisted-query hash is an operation, not a browser.
         if "extensions" in request.query_params:
@@ -170,16 +193,16 @@ class GatewayGraphQL(SpecGraphQL):
                 getattr(request, "headers", None),
             )
         if key is not None and not context.loaders.fresh:
-            kept: tuple[ExecutionResult, int, list[str]] | None = self.responses.get(key)
+            kept = self.responses.get(key)
             if kept is not None:
                 # A kept answer costs no upstream call, but it is still one of the client's
                 # queries, charged at its estimate and audited like any other.
-                answer, estimate, sources = kept
-                refused = charge_quota(context, self.settings, calls=estimate)
+                refused = charge_quota(context, self.settings, calls=kept.estimate)
                 if refused is not None:
                     return ExecutionResult(data=None, errors=[refused])
-                audit_kept(context, request_data.operation_name, sources, estimate)
-                return answer
+                audit_kept(context, request_data.operation_name, kept.sources, kept.estimate)
+                data, extensions = kept.decode()
+                return ExecutionResult(data=data, errors=None, extensions=extensions)
         result: ExecutionResult = await super().execute_single(
             request=request,
             request_adapter=request_adapter,
@@ -191,8 +214,7 @@ class GatewayGraphQL(SpecGraphQL):
             expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
             estimate = context.cost.calls if context.cost is not None else 1
             sources = sorted(context.budget.calls) if context.budget is not None else []
-            size = len(orjson.dumps(result.data))
-            self.responses.put(key, (result, estimate, sources), expires, size)
+            self.responses.keep(key, result.data, result.extensions, estimate, sources, expires)
         return result
 
 
@@ -292,6 +314,7 @@ def create_app(
                 GraphQLGate,
                 authenticator=authenticator,
                 max_body_bytes=settings.graphql.max_body_bytes,
+                max_json_depth=settings.graphql.max_json_depth,
                 ide_enabled=settings.graphql.playground,
                 on_refused=audit_refused,
             ),

@@ -140,6 +140,9 @@ class GraphQLConfig(_Section):
     max_aliases: int = Field(default=30, ge=0)
     max_tokens: int = Field(default=5_000, ge=10)
     max_body_bytes: int = Field(default=1_000_000, ge=1_000)
+    #: JSON nesting a body, a GET parameter or a WebSocket message may carry (bounded before
+    #: parsing: see gateway/security/body.py).
+    max_json_depth: int = Field(default=64, ge=4, le=512)
     #: Estimated nodes: first/last multiplied through nested connections (GitHub's way).
     max_nodes: int = Field(default=500_000, ge=1)
     max_upstream_calls: int = Field(default=2_000, ge=1)
@@ -154,6 +157,13 @@ class GraphQLConfig(_Section):
         if self.persisted_queries == "allowlist" and self.persisted_query_manifest is None:
             raise ValueError('persisted_queries = "allowlist" needs persisted_query_manifest')
         return self
+
+
+class FederationConfig(_Section):
+    """Apollo Federation: who may read the subgraph SDL (`_service { sdl }`) while
+    `[graphql] introspection` is off — API key names (or JWT subjects) of routers and rover."""
+
+    router_keys: list[str] = Field(default_factory=list)
 
 
 class CursorConfig(_Section):
@@ -208,6 +218,16 @@ class LimitsConfig(_Section):
     #: a query's points are its estimated upstream calls (at least 1). 0 switches a limit off.
     queries_per_minute: int = Field(default=600, ge=0)
     cost_points_per_hour: int = Field(default=100_000, ge=0)
+    #: Memory budgets (bytes) of what clients can make the gateway keep; the defaults, with
+    #: `[cache] max_bytes`, fit a 512 MiB pod (docs/memory.md). Parsed documents and their
+    #: validation (text + ~700 bytes per token), APQ registrations (their text), kept answers
+    #: (encoded JSON; `[cache] responses_max_bytes` bounds them too, the smaller wins).
+    document_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    persisted_query_bytes: int = Field(default=16 * 1024 * 1024, ge=0)
+    kept_answer_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    #: Gateway replicas sharing the upstream quotas. While Redis (the shared bucket) is
+    #: unreachable, each paces in-process at quota ÷ replicas, so together they stay under it.
+    replicas: int = Field(default=1, ge=1, le=1_000)
     #: On shutdown, in-flight queries get this long to finish.
     shutdown_grace_seconds: float = Field(default=20.0, ge=0)
 
@@ -259,6 +279,7 @@ class Settings(BaseSettings):
     sources: list[SourceConfig] = Field(default_factory=list)
     auth: AuthConfig = AuthConfig()
     graphql: GraphQLConfig = GraphQLConfig()
+    federation: FederationConfig = FederationConfig()
     cursors: CursorConfig = CursorConfig()
     cache: CacheConfig = CacheConfig()
     limits: LimitsConfig = LimitsConfig()

@@ -30,6 +30,9 @@ class ErrorCode(enum.StrEnum):
     QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
     PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
     INTERNAL = "INTERNAL"
+    #: The upstream answered something malformed: unparsable, truncated, missing an identity
+    #: field or of the wrong type. Never an empty page or a made-up id in its place.
+    UPSTREAM_ERROR = "UPSTREAM_ERROR"
 
 
 class GatewayError(Exception):
@@ -73,6 +76,19 @@ class GatewayError(Exception):
 
 class UpstreamError(GatewayError):
     """An upstream call failed; `code` says how the client should read it."""
+
+
+#: How much of a client's input an error message quotes: enough to recognise it, never a flood.
+QUOTE_CHARS = 40
+
+
+def quoted(value: object, limit: int = QUOTE_CHARS) -> str:
+    """`value` as an error message quotes it: repr'd, cut to `limit` characters with an ellipsis
+    (an id or hash of megabytes must not come back in full)."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return repr(text)
 
 
 def bad_input(message: str) -> GatewayError:

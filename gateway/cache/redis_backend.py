@@ -6,16 +6,14 @@ itself (`SET … PX`), so no replica ever serves an entry older than its TTL.
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
 
+from gateway.cache.backend import MemoryBackend
 from gateway.cache.codec import decode, encode
-
-log = logging.getLogger(__name__)
+from gateway.cache.outage import REDIS_FAILURES, Outage
 
 
 def connect(url: str) -> aioredis.Redis:
@@ -24,45 +22,56 @@ def connect(url: str) -> aioredis.Redis:
 
 
 class RedisBackend:
-    """Cache entries as Redis strings under `prefix`; a Redis failure is a miss, never an error.
+    """Cache entries as Redis strings under `prefix`; a Redis failure is never an error.
 
-    The cache only saves upstream calls: if Redis is down, queries go upstream as if nothing
-    were cached (logged once per outage), rather than failing.
+    The cache only saves upstream calls: while Redis is down it runs in memory (`fallback`,
+    bounded like the in-process backend), and the first answer from Redis again switches back
+    (and forgets the interim entries, which the other replicas never saw). See outage.py.
     """
 
-    def __init__(self, client: aioredis.Redis, prefix: str) -> None:
+    def __init__(
+        self, client: aioredis.Redis, prefix: str, fallback: MemoryBackend | None = None
+    ) -> None:
         self._client = client
         self._prefix = prefix
-        self._failing = False
+        self._local = fallback or MemoryBackend(10_000, 64 * 1024 * 1024)
+        self.outage = Outage("cache")
 
     async def get(self, key: str) -> tuple[Any, float] | None:
-        try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                pipe.get(self._prefix + key)
-                pipe.pttl(self._prefix + key)
-                data, pttl = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            self._failed(exc)
-            return None
-        self._failing = False
-        if data is None or pttl is None or pttl <= 0:
-            return None
-        value = decode(data.encode() if isinstance(data, str) else data)
-        return value, time.monotonic() + pttl / 1000
+        if self.outage.available():
+            try:
+                async with self._client.pipeline(transaction=False) as pipe:
+                    pipe.get(self._prefix + key)
+                    pipe.pttl(self._prefix + key)
+                    data, pttl = await pipe.execute()
+            except REDIS_FAILURES as exc:
+                self.outage.failed(exc)
+            else:
+                self._recovered()
+                if data is None or pttl is None or pttl <= 0:
+                    return None
+                value = decode(data.encode() if isinstance(data, str) else data)
+                return value, time.monotonic() + pttl / 1000
+        return self._local.entry(key)
 
     async def set(self, key: str, value: Any, ttl: float) -> None:
         ms = int(ttl * 1000)
         if ms <= 0:
             return
-        try:
-            await self._client.set(self._prefix + key, encode(value), px=ms)
-        except (RedisError, OSError) as exc:
-            self._failed(exc)
+        if self.outage.available():
+            try:
+                await self._client.set(self._prefix + key, encode(value), px=ms)
+            except REDIS_FAILURES as exc:
+                self.outage.failed(exc)
+            else:
+                self._recovered()
+                return
+        await self._local.set(key, value, ttl)
 
-    def _failed(self, exc: BaseException) -> None:
-        if not self._failing:
-            log.warning("redis cache unavailable, reading upstream instead: %s", exc)
-        self._failing = True
+    def _recovered(self) -> None:
+        if self.outage.degraded:
+            self._local.clear()
+        self.outage.succeeded()
 
     async def aclose(self) -> None:
         """The client belongs to the app (shared with the token store and rate limiter)."""

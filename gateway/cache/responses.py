@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -31,8 +32,8 @@ def response_key(
     if not query:
         return None
     h = hashlib.blake2b(digest_size=20)
-    h.update(query.encode())
-    h.update(b"\x00" + (operation or "").encode())
+    h.update(query.encode("utf-8", "surrogatepass"))
+    h.update(b"\x00" + (operation or "").encode("utf-8", "surrogatepass"))
     h.update(b"\x00" + orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS))
     for name in IDENTITY_HEADERS:
         value = headers.get(name) if headers is not None else None
@@ -40,9 +41,43 @@ def response_key(
     return h.hexdigest()
 
 
-class ResponseCache(ExpiringLRU):
-    """Answers with an expiry each, bounded by entries and (encoded) bytes."""
+@dataclass(frozen=True)
+class KeptAnswer:
+    """One kept answer as it is held: encoded, so what the budget counts is what it costs."""
 
-    def get(self, key: str) -> Any | None:
+    encoded: bytes
+    estimate: int
+    sources: list[str]
+
+    def decode(self) -> tuple[Any, Any]:
+        """(data, extensions) as they were kept."""
+        body = orjson.loads(self.encoded)
+        return body["data"], body.get("extensions")
+
+
+class ResponseCache(ExpiringLRU):
+    """Answers with an expiry each, bounded by entries and bytes. An answer is kept as its JSON
+    (orjson): the executed Python objects cost several times their encoding, which a byte budget
+    of "encoded sizes" would undercount; decoding one on a hit takes milliseconds, executing it
+    again up to seconds."""
+
+    def keep(
+        self,
+        key: str,
+        data: Any,
+        extensions: Any,
+        estimate: int,
+        sources: list[str],
+        expires_at: float,
+    ) -> None:
+        body: dict[str, Any] = {"data": data}
+        if extensions:
+            body["extensions"] = extensions
+        encoded = orjson.dumps(body)
+        self.put(key, KeptAnswer(encoded, estimate, sources), expires_at, len(encoded) + 200)
+
+    def get(self, key: str) -> KeptAnswer | None:
         found = self.entry(key)
-        return None if found is None else found[0]
+        if found is None or not isinstance(found[0], KeptAnswer):
+            return None
+        return found[0]

@@ -43,7 +43,7 @@ from gateway.emulator.clock import SimClock
 from gateway.emulator.control import control_app
 from gateway.emulator.datazone import service as datazone
 from gateway.emulator.datazone.data import DataZoneData
-from gateway.emulator.faults import Faults
+from gateway.emulator.faults import Faults, spoil
 from gateway.emulator.healthomics import service as healthomics
 from gateway.emulator.healthomics.data import HealthOmicsData
 from gateway.emulator.healthomics.workflow_logs import GROUP as LOG_GROUP
@@ -146,7 +146,12 @@ class AwsDispatcher:
             result = await handlers[route.service][route.operation](call)
         except AwsError as exc:
             return error_response(exc.code, exc.message, exc.status)
-        return json_response(route, result)
+        response = json_response(route, result)
+        spoiled = self.faults.effective(route.service, route.operation).answer
+        if spoiled:
+            response.body = spoil(bytes(response.body), spoiled)
+            response.headers["content-length"] = str(len(response.body))
+        return response
 
 
 @dataclass

@@ -7,6 +7,7 @@ deterministically from its seed, so tests can replay them.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 import time
@@ -17,6 +18,13 @@ from typing import Any, Literal
 from gateway.emulator.tokens import TokenState
 
 Outcome = Literal["ok", "throttle", "error"]
+#: Malformed 200 answers (`answer` fault): a body that is not JSON, JSON cut short, records
+#: without their identity field, identity fields of the wrong type.
+ANSWER_FAULTS = ("", "unparsable", "truncated", "missing_id", "wrong_type")
+#: Every cloud's identity fields, as the emulator's answers name them.
+IDENTITY_FIELDS = frozenset(
+    {"id", "taskId", "runId", "runSettingId", "RunUuid", "RunGroupId", "CallName"}
+)
 
 #: Documented quotas the emulator enforces by default (Tencent: 20 requests/s per action).
 DEFAULT_QUOTAS: dict[tuple[str, str], float] = {("tencent", "*"): 20.0}
@@ -41,6 +49,12 @@ class OperationFaults:
     short_pages: bool = False
     empty_pages: bool = False
     token_on_last_page: bool = False
+    #: One of ANSWER_FAULTS: how a successful answer is spoiled ("" = not at all).
+    answer: str = ""
+
+    def __post_init__(self) -> None:
+        if self.answer not in ANSWER_FAULTS:
+            raise ValueError(f"unknown answer fault {self.answer!r}: one of {ANSWER_FAULTS[1:]}")
 
 
 FAULT_FIELDS = frozenset(f.name for f in fields(OperationFaults))
@@ -183,6 +197,36 @@ class Faults:
         if roll_error < f.error_rate:
             return "error"
         return "ok"
+
+
+def _without_identity(value: Any, replace_with: Any) -> Any:
+    """`value` with every identity field dropped (`replace_with` is None) or replaced."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in IDENTITY_FIELDS and not isinstance(v, dict | list):
+                if replace_with is not None:
+                    out[k] = replace_with
+            else:
+                out[k] = _without_identity(v, replace_with)
+        return out
+    if isinstance(value, list):
+        return [_without_identity(v, replace_with) for v in value]
+    return value
+
+
+def spoil(body: bytes, how: str) -> bytes:
+    """A successful answer's JSON body as a misbehaving cloud (or a proxy before it) sends it."""
+    if how == "unparsable":
+        return b"<html><body>502 Bad Gateway (proxy)</body></html>"
+    if how == "truncated":
+        return body[: max(1, len(body) // 2)]
+    decoded = json.loads(body)
+    if how == "missing_id":
+        return json.dumps(_without_identity(decoded, None)).encode()
+    if how == "wrong_type":
+        return json.dumps(_without_identity(decoded, 4242)).encode()
+    return body
 
 
 def _mix(offset: int, salt: int) -> int:

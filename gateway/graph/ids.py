@@ -6,7 +6,7 @@ from base64 import b64encode
 
 from strawberry.relay import GlobalID, GlobalIDValueError
 
-from gateway.errors import bad_input
+from gateway.errors import bad_input, quoted
 
 
 def global_id(type_name: str, source: str, native_key: str) -> str:
@@ -19,8 +19,8 @@ def parse_global_id(value: str) -> tuple[str, str, str]:
     try:
         gid = GlobalID.from_id(value)
     except (GlobalIDValueError, ValueError, UnicodeDecodeError):
-        raise bad_input(f"malformed id {value!r}") from None
+        raise bad_input(f"malformed id {quoted(value)}") from None
     source, sep, native = gid.node_id.partition(":")
     if not sep or not source or not native:
-        raise bad_input(f"malformed id {value!r}")
+        raise bad_input(f"malformed id {quoted(value)}")
     return gid.type_name, source, native

@@ -34,6 +34,8 @@ class Sink(Protocol):
 
     def breaker_state(self, source: str, state: str) -> None: ...
 
+    def shared_backend(self, component: str, degraded: bool) -> None: ...
+
     def operation(
         self, name: str | None, outcome: str, codes: Sequence[str], seconds: float | None
     ) -> None: ...
@@ -146,6 +148,12 @@ def breaker_state(source: str, state: str) -> None:
     """A source's circuit breaker is now `state` (`closed`, `open` or `half-open`)."""
     for sink in current().sinks:
         sink.breaker_state(source, state)
+
+
+def shared_backend(component: str, degraded: bool) -> None:
+    """A Redis user (`cache`, `tokens`, `ratelimit`) fell back to in-process, or came back."""
+    for sink in current().sinks:
+        sink.shared_backend(component, degraded)
 
 
 def operation(name: str | None, outcome: str, codes: Sequence[str], seconds: float | None) -> None:

@@ -77,6 +77,18 @@ class Metrics:
             ["source", "state"],
             registry=r,
         )
+        self.redis_degraded = Gauge(
+            "gateway_redis_degraded",
+            "1 while a Redis user (cache, tokens, ratelimit) runs on its in-process fallback.",
+            ["component"],
+            registry=r,
+        )
+        self.redis_transitions = Counter(
+            "gateway_redis_transitions",
+            "Times a Redis user fell back to in-process (`to=memory`) or came back (`to=redis`).",
+            ["component", "to"],
+            registry=r,
+        )
 
     # -- requests (called by the schema's telemetry extension and the HTTP layer) ---------------
 
@@ -108,6 +120,10 @@ class Metrics:
     def breaker_state(self, source: str, state: str) -> None:
         for known in {*BREAKER_STATES, state}:
             self.breaker.labels(source, known).set(1.0 if known == state else 0.0)
+
+    def shared_backend(self, component: str, degraded: bool) -> None:
+        self.redis_degraded.labels(component).set(1.0 if degraded else 0.0)
+        self.redis_transitions.labels(component, "memory" if degraded else "redis").inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -56,6 +56,9 @@ class RequestStats:
     def breaker_state(self, source: str, state: str) -> None:
         return None
 
+    def shared_backend(self, component: str, degraded: bool) -> None:
+        return None
+
     def operation(
         self, name: str | None, outcome: str, codes: Sequence[str], seconds: float | None
     ) -> None:

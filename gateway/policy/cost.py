@@ -7,6 +7,11 @@ are inlined, and memoised per (fragment, type), so a document whose fragments sp
 is measured in time linear in its size however much it would expand (Strawberry's alias and
 depth limiters recurse without memo, which an amplified document turns exponential). The walk
 runs before validation: unknown names and fragment cycles count nothing; validation names them.
+
+Arguments are read as execution will see them: variables are coerced first (graphql-core's own
+coercion, so a variable's *default value* counts, and a single id where a list is expected is a
+list of one). Fields that fan out by a list argument — `nodes(ids:)`, federation's
+`_entities(representations:)` — cost one upstream call per element, before any call is made.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
@@ -35,6 +41,7 @@ from graphql import (
     get_named_type,
     get_nullable_type,
 )
+from graphql.execution.values import get_variable_values
 
 from gateway.graph.context import Cost
 
@@ -46,6 +53,8 @@ DETAIL_METADATA = "gateway_detail"
 #: Fields that make upstream calls of their own (a log tail, a manifest, prices) carry their
 #: estimated number of calls under this metadata key; counted once per object selecting them.
 CALLS_METADATA = "gateway_calls"
+#: Root fields that fetch one entity per element of a list argument: (field, argument).
+FAN_OUT_ARGUMENTS = {"nodes": "ids", "_entities": "representations"}
 
 
 @dataclass(frozen=True)
@@ -83,10 +92,12 @@ class _Walker:
         schema: GraphQLSchema,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any],
+        walk_pages: int = 50,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.walk_pages = walk_pages
         self.memo: dict[tuple[str, str], _Sum] = {}
         self.active: set[str] = set()
 
@@ -99,12 +110,29 @@ class _Walker:
         return None
 
     def _list_len(self, node: Any) -> int | None:
+        """How many elements a list argument holds once coerced (None: unknown)."""
+        if node is None:
+            return None
         if isinstance(node, ListValueNode):
             return len(node.values)
         if isinstance(node, VariableNode):
-            value = self.variables.get(node.name.value)
-            return len(value) if isinstance(value, list) else None
-        return None
+            name = node.name.value
+            if name not in self.variables:
+                return None
+            value = self.variables[name]
+            if value is None:
+                return 0
+            return len(value) if isinstance(value, list) else 1
+        return 1  # one value where a list is expected is coerced to a list of one
+
+    def _connection_calls(self, n: int, args: Mapping[str, Any]) -> int:
+        """Upstream pages one connection reads from full pages: `first` asks for n + 1 items
+        (the look-ahead), one call more to re-read an `after` cursor's page; `last` and
+        `before` walk from the start or back along the chain, bounded by the walk budget."""
+        if "last" in args or "before" in args:
+            return self.walk_pages
+        pages = math.ceil((n + 1) / MAX_PAGE)
+        return pages + 1 if "after" in args else pages
 
     def selection_set(self, sel: SelectionSetNode | None, parent: GraphQLNamedType) -> _Sum:
         if sel is None:
@@ -174,8 +202,13 @@ class _Walker:
                 if known and len(known) == len(given)
                 else MAX_PAGE
             )
-            calls = math.ceil((n + 1) / MAX_PAGE)
+            calls = self._connection_calls(n, args)
             return own + _Sum(calls=calls) + inner.times(n) + _Sum(depth=inner.depth, nodes=n)
+        fan_out = FAN_OUT_ARGUMENTS.get(name)
+        if fan_out is not None and fan_out in gql_field.args:
+            k = self._list_len(args.get(fan_out))
+            k = MAX_PAGE if k is None else k
+            return own + inner.times(k) + _Sum(depth=inner.depth, nodes=k, calls=k)
         if isinstance(get_nullable_type(gql_field.type), GraphQLList) and _is_node(named):
             k = self._list_len(args.get("ids")) if "ids" in args else None
             k = MAX_PAGE if k is None else k
@@ -197,6 +230,7 @@ def estimate(
     document: DocumentNode,
     operation_name: str | None = None,
     variables: Mapping[str, Any] | None = None,
+    walk_pages: int = 50,
 ) -> Cost:
     """The cost of the operation that would run (all of them when it cannot be told)."""
     fragments = {
@@ -206,10 +240,25 @@ def estimate(
     if operation_name is not None:
         named = [op for op in operations if op.name and op.name.value == operation_name]
         operations = named or operations
-    walker = _Walker(schema, fragments, variables or {})
     total = _ZERO
     for op in operations:
         root = schema.get_root_type(op.operation)
         if root is not None:
+            coerced = coerced_variables(schema, op, variables or {})
+            walker = _Walker(schema, fragments, coerced, walk_pages)
             total = total + walker.selection_set(op.selection_set, root)
     return Cost(total.depth, total.aliases, total.nodes, total.calls)
+
+
+def coerced_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, given: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The operation's variables as execution will coerce them, defaults included. When they do
+    not coerce, execution refuses the operation before any call: the values as given serve."""
+    try:
+        coerced = get_variable_values(
+            schema, operation.variable_definitions or (), dict(given), max_errors=1
+        )
+    except (GraphQLError, TypeError, ValueError):
+        return given
+    return given if isinstance(coerced, list) else coerced.coerced

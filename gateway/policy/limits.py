@@ -16,7 +16,7 @@ from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
 
 from gateway.config import Settings
 from gateway.errors import ErrorCode
@@ -24,9 +24,15 @@ from gateway.graph.context import Cost
 from gateway.guards import call_budget
 from gateway.policy.audit import audit
 from gateway.policy.cost import estimate
+from gateway.policy.documents import DocumentCache, documents_for
+from gateway.policy.sdl import sdl_refusal
+from gateway.security.auth import ANONYMOUS
 from gateway.security.quota import Allowance
 
 log = logging.getLogger(__name__)
+
+#: The document cache's budget where no settings are at hand (schemas built outside the app).
+DEFAULT_DOCUMENT_BYTES = 32 * 1024 * 1024
 
 
 def too_costly(message: str, cost: Cost | None, limits: dict[str, int]) -> GraphQLError:
@@ -72,9 +78,17 @@ class QueryGuard(SchemaExtension):
         ec = self.execution_context
         settings = self._settings()
         if settings is not None and ec.graphql_document is not None:
-            cost = estimate(ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables)
+            cost = estimate(
+                ec.schema._schema,
+                ec.graphql_document,
+                ec.operation_name,
+                ec.variables,
+                walk_pages=settings.cursors.max_walk_pages,
+            )
             ec.context.cost = cost
-            error = over_budget(cost, settings)
+            principal = getattr(ec.context, "principal", ANONYMOUS)
+            refused = sdl_refusal(settings, principal, ec.graphql_document, ec.operation_name)
+            error = refused or over_budget(cost, settings)
             if error is not None:
                 ec.pre_execution_errors = [error]  # skips validation: see the module doc
         yield
@@ -125,25 +139,39 @@ def charge_quota(context: Any, settings: Settings, calls: int | None = None) -> 
     )
 
 
-class GuardedValidationCache(ValidationCache):
-    """Strawberry's validation cache, skipped for a document the guard already refused."""
+def _documents(ec: Any) -> DocumentCache:
+    settings = getattr(getattr(ec.context, "upstream", None), "settings", None)
+    budget = (
+        settings.limits.document_cache_bytes if settings is not None else DEFAULT_DOCUMENT_BYTES
+    )
+    return documents_for(ec.schema._schema, budget)
+
+
+class GuardedValidationCache(SchemaExtension):
+    """Validation remembered beside the parsed document (policy/documents.py), skipped for a
+    document the guard already refused."""
 
     def on_validate(self) -> Iterator[None]:
-        if self.execution_context.pre_execution_errors:
+        ec = self.execution_context
+        if ec.pre_execution_errors or ec.graphql_document is None or ec.query is None:
             yield
             return
-        yield from super().on_validate()
+        ec.pre_execution_errors = _documents(ec).validate(
+            ec.schema._schema, ec.query, ec.parse_options, ec.graphql_document, ec.validation_rules
+        )
+        yield
 
 
-class GuardedParserCache(ParserCache):
-    """Strawberry's parser cache, except that a document that fails to parse is left to
-    Strawberry's own parse step, which turns the error into a result the error policy and the
-    audit see (raised from this hook it would bypass both)."""
+class GuardedParserCache(SchemaExtension):
+    """Parsed documents kept under `[limits] document_cache_bytes`, except that a document that
+    fails to parse is left to Strawberry's own parse step, which turns the error into a result
+    the error policy and the audit see (raised from this hook it would bypass both)."""
 
     def on_parse(self) -> Iterator[None]:
         ec = self.execution_context
-        try:
-            ec.graphql_document = self.cached_parse_document(ec.query, **ec.parse_options)
-        except GraphQLError:
-            ec.graphql_document = None
+        if ec.query is not None:
+            try:
+                ec.graphql_document = _documents(ec).parse(ec.query, **ec.parse_options)
+            except GraphQLError:
+                ec.graphql_document = None
         yield

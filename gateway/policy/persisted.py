@@ -40,12 +40,26 @@ class PersistedQueryStore(Protocol):
     async def put(self, sha256: str, query: str) -> None: ...
 
 
-class MemoryPersistedQueryStore:
-    """An LRU of registered queries in this process."""
+#: What one registration costs beside its text: the hash key, the dict slot, the str headers.
+ENTRY_OVERHEAD = 200
 
-    def __init__(self, max_entries: int = 10_000) -> None:
+
+def _entry_bytes(query: str) -> int:
+    return len(query.encode("utf-8", "surrogatepass")) + ENTRY_OVERHEAD
+
+
+class MemoryPersistedQueryStore:
+    """An LRU of registered queries in this process, bounded by count and by bytes (large
+    documents registered by APQ must not grow memory by their number alone)."""
+
+    def __init__(self, max_entries: int = 10_000, max_bytes: int = 16 * 1024 * 1024) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._data: OrderedDict[str, str] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     async def get(self, sha256: str) -> str | None:
         found = self._data.get(sha256)
@@ -54,10 +68,17 @@ class MemoryPersistedQueryStore:
         return found
 
     async def put(self, sha256: str, query: str) -> None:
+        size = _entry_bytes(query)
+        if size > self.max_bytes:
+            return  # it runs, but is not kept: the client sends its text again next time
+        previous = self._data.pop(sha256, None)
+        if previous is not None:
+            self.bytes -= _entry_bytes(previous)
         self._data[sha256] = query
-        self._data.move_to_end(sha256)
-        while len(self._data) > self.max_entries:
-            self._data.popitem(last=False)
+        self.bytes += size
+        while len(self._data) > self.max_entries or self.bytes > self.max_bytes:
+            _, dropped = self._data.popitem(last=False)
+            self.bytes -= _entry_bytes(dropped)
 
 
 class CachePersistedQueryStore:
@@ -82,7 +103,7 @@ class ManifestError(ConfigError):
 
 
 def sha256_hex(query: str) -> str:
-    return hashlib.sha256(query.encode()).hexdigest()
+    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def load_manifest(path: Path) -> dict[str, str]:
@@ -113,10 +134,15 @@ def not_found() -> GatewayError:
 class PersistedQueries:
     """Turns a request's persisted-query extension into its query, per the configured mode."""
 
-    def __init__(self, config: GraphQLConfig, store: PersistedQueryStore | None = None) -> None:
+    def __init__(
+        self,
+        config: GraphQLConfig,
+        store: PersistedQueryStore | None = None,
+        max_bytes: int = 16 * 1024 * 1024,
+    ) -> None:
         self.mode = config.persisted_queries
         self.store: PersistedQueryStore = store or MemoryPersistedQueryStore(
-            config.persisted_query_cache_size
+            config.persisted_query_cache_size, max_bytes
         )
         manifest = config.persisted_query_manifest
         self.allowed: dict[str, str] = load_manifest(manifest) if manifest is not None else {}

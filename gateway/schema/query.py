@@ -13,7 +13,7 @@ from typing import Protocol, cast
 import strawberry
 
 from gateway.clouds.base import Cloud, Clouds
-from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.errors import ErrorCode, GatewayError, bad_input, quoted
 from gateway.graph.context import Info
 from gateway.graph.ids import parse_global_id
 from gateway.graph.interfaces import Batch, BatchConnection, Node, Run, RunConnection, Source
@@ -40,7 +40,7 @@ def _cloud(info: Info, source: str) -> Cloud:
 
 def _lacks(source: str, cloud: Cloud, what: str) -> GatewayError:
     hint = f"; {cloud.hint}" if cloud.hint else ""
-    return bad_input(f"source {source!r} ({cloud.kind.value}) has no {what}{hint}")
+    return bad_input(f"source {quoted(source)} ({cloud.kind.value}) has no {what}{hint}")
 
 
 def _batches(info: Info, source: str) -> BatchRoots:
@@ -65,7 +65,7 @@ async def resolve_node(info: Info, value: str) -> Node:
     info.context.upstream.authorize(source)
     cloud = clouds_of(info).for_type(type_name)
     if cloud is None:
-        raise bad_input(f"malformed id {value!r}: unknown type {type_name}")
+        raise bad_input(f"malformed id {quoted(value)}: unknown type {quoted(type_name)}")
     provider = info.context.upstream.providers.get(source)
     if provider is None or provider.kind != cloud.kind:
         raise GatewayError("node not found", ErrorCode.NOT_FOUND)

@@ -19,7 +19,7 @@ import orjson
 import strawberry
 from strawberry.types.base import StrawberryObjectDefinition
 
-from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.errors import ErrorCode, GatewayError, bad_input, quoted
 from gateway.graph.context import Context, Info
 from gateway.graph.ids import parse_global_id
 from gateway.graph.interfaces import Batch, Run
@@ -60,7 +60,7 @@ def _check_kind(info: Info, type_name: str, kind: type, value: str) -> None:
     if not (
         isinstance(definition, StrawberryObjectDefinition) and issubclass(definition.origin, kind)
     ):
-        raise bad_input(f"id {value!r} is not a {kind.__name__}")
+        raise bad_input(f"id {quoted(value)} is not a {kind.__name__}")
 
 
 async def _watch(

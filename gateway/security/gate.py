@@ -1,4 +1,5 @@
-"""The HTTP gate in front of /graphql: body size, then credentials, before any GraphQL parsing.
+"""The HTTP gate in front of /graphql: body size, credentials, then JSON decoding bounds
+(gateway/security/body.py), before any GraphQL parsing; every refusal is coded JSON.
 
 A request with no or a bad credential, or a body over `[graphql] max_body_bytes`, is answered
 here with a GraphQL-shaped error body and never reaches the parser. WebSocket connections pass
@@ -7,6 +8,7 @@ through: their credential comes in `connection_init` (see `GatewayGraphQL.on_ws_
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -16,6 +18,7 @@ from starlette.datastructures import Headers
 
 from gateway.errors import ErrorCode, GatewayError
 from gateway.security.auth import Authenticator, credential_from_headers
+from gateway.security.body import CodedErrors, JsonGuard, RequestRejected
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -24,6 +27,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PRINCIPAL_KEY = "gateway.principal"
+
+log = logging.getLogger(__name__)
 
 
 async def _reply(send: Send, status: int, message: str, code: ErrorCode, **extensions: Any) -> None:
@@ -48,6 +53,7 @@ class GraphQLGate:
         path: str = "/graphql",
         max_body_bytes: int,
         ide_enabled: bool,
+        max_json_depth: int = 64,
         on_refused: Callable[[str, str, str], None] = lambda request_id, reason, code: None,
     ) -> None:
         #: Told of each refusal (request id, reason, code): the audit log, handed in by the app.
@@ -57,6 +63,7 @@ class GraphQLGate:
         self.path = path
         self.max_body_bytes = max_body_bytes
         self.ide_enabled = ide_enabled
+        self.json = JsonGuard(max_body_bytes, max_json_depth)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path") != self.path:
@@ -84,6 +91,17 @@ class GraphQLGate:
                 await _reply(send, 401, exc.message, ErrorCode.UNAUTHENTICATED)
                 return
             scope[PRINCIPAL_KEY] = principal
+        try:
+            self.json.check_http(
+                scope["method"],
+                headers.get("content-type", ""),
+                body,
+                scope.get("query_string", b""),
+            )
+        except RequestRejected as exc:
+            self.on_refused(uuid.uuid4().hex, exc.message, exc.code)
+            await _reply(send, exc.status, exc.message, exc.code)
+            return
 
         sent = False
 
@@ -94,7 +112,12 @@ class GraphQLGate:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # only http.disconnect can follow
 
-        await self.app(scope, replay, send)
+        coded = CodedErrors(send)
+        try:
+            await self.app(scope, replay, coded)
+        except Exception:
+            log.exception("unhandled error answering %s %s", scope["method"], self.path)
+            await coded.fail()
 
     def _is_ide_page(self, scope: Scope, headers: Headers) -> bool:
         """GraphiQL's HTML page holds no data, and browsers cannot add headers to navigation."""

@@ -24,7 +24,7 @@ from gateway.cache.policy import Settled, TtlPolicy, judge
 from gateway.cache.redis_backend import RedisBackend, connect
 from gateway.cache.upstream import UpstreamCache, cache_key
 from gateway.config import Settings
-from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.errors import ErrorCode, GatewayError, bad_input, quoted
 from gateway.guards import Guards
 from gateway.observability import hooks as observe
 from gateway.paging.cursor import CursorCodec, CursorError, random_secret
@@ -74,7 +74,9 @@ class Upstream:
         self.codec = CursorCodec(keys)
         backend: CacheBackend
         if redis is not None:
-            backend = RedisBackend(redis, cfg.key_prefix + "c:")
+            # While Redis is unreachable the cache runs in memory, bounded as configured.
+            interim = MemoryBackend(cfg.max_entries, cfg.max_bytes)
+            backend = RedisBackend(redis, cfg.key_prefix + "c:", interim)
             self.store: TokenStore = store or RedisTokenStore(redis, cfg.key_prefix + "t:")
         else:
             backend = MemoryBackend(cfg.max_entries, cfg.max_bytes)
@@ -139,7 +141,7 @@ class Upstream:
         self.authorize(name)
         found = self.providers.get(name)
         if found is None:
-            raise bad_input(f"unknown source {name!r}")
+            raise bad_input(f"unknown source {quoted(name)}")
         return found
 
     def provider_as(self, name: str, cls: type[P]) -> P:
@@ -149,7 +151,7 @@ class Upstream:
         """
         found = self.provider(name)
         if not isinstance(found, cls):
-            raise bad_input(f"source {name!r} ({found.kind.value}) does not serve this field")
+            raise bad_input(f"source {quoted(name)} ({found.kind.value}) does not serve this field")
         return found
 
     async def aclose(self) -> None:

@@ -21,19 +21,30 @@ def test_keys_cover_query_operation_variables_and_credentials() -> None:
 
 
 def test_kept_until_expiry_and_bounded() -> None:
-    cache = ResponseCache(max_entries=2, max_bytes=100)
+    cache = ResponseCache(max_entries=2, max_bytes=1_000)
     now = time.monotonic()
-    cache.put("a", "A", now + 60, 10)
-    cache.put("gone", "G", now - 1, 10)
-    assert cache.get("a") == "A" and cache.get("gone") is None
-    cache.put("b", "B", now + 60, 10)
-    cache.put("c", "C", now + 60, 10)
-    assert len(cache) == 2 and cache.get("a") is None, "least recently used went first"
-    cache.put("big", "X", now + 60, 1_000)
-    assert cache.get("big") is None
-    cache.put("d", "D", now + 0.05, 10)
+
+    def keep(key: str, data: object, expires: float) -> None:
+        cache.keep(key, data, None, 3, ["aws"], expires)
+
+    def got(key: str) -> object:
+        kept = cache.get(key)
+        return None if kept is None else kept.decode()[0]
+
+    keep("a", {"x": "A"}, now + 60)
+    keep("gone", "G", now - 1)
+    assert got("a") == {"x": "A"} and got("gone") is None
+    kept = cache.get("a")
+    assert kept is not None and (kept.estimate, kept.sources) == (3, ["aws"])
+    keep("b", "B", now + 60)
+    keep("c", "C", now + 60)
+    assert len(cache) == 2 and got("a") is None, "least recently used went first"
+    keep("big", "X" * 1_000, now + 60)
+    assert got("big") is None, "over the byte budget (its encoding counts)"
+    assert cache.bytes <= 1_000
+    keep("d", "D", now + 0.05)
     time.sleep(0.06)
-    assert cache.get("d") is None
+    assert got("d") is None
 
 
 async def test_an_answer_is_reused_then_dropped_with_its_data(gateway: Gateway) -> None:

@@ -23,12 +23,27 @@ import httpx
 import pytest
 
 from gateway.app import create_app
+from gateway.config import Settings
 from gateway.emulator.server import LoopbackServer
 from gateway.graph.ids import global_id
+from gateway.security.auth import hash_key
 from tests.conftest import HO_SOURCE, Upstreams, settings_for
 from tests.federation.labnotes import create_labnotes_app, notes_for
 
 JS = Path(__file__).resolve().parent / "js"
+#: The router's own API key: with introspection off, only a key `[federation] router_keys`
+#: names reads `_service { sdl }` (what rover and the composition here read).
+ROUTER_KEY = "rgw_router-0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _router_settings(upstreams: Upstreams) -> Settings:
+    keys = [{"name": "router", "sha256": hash_key(ROUTER_KEY), "sources": [HO_SOURCE]}]
+    return settings_for(
+        upstreams.url,
+        auth={"mode": "api_key", "api_keys": keys},
+        graphql={"introspection": False},
+        federation={"router_keys": ["router"]},
+    )
 
 
 @dataclass
@@ -65,11 +80,15 @@ def supergraph(upstreams: Upstreams) -> Iterator[Supergraph]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("APOLLO_")}
     env["APOLLO_TELEMETRY_DISABLED"] = "true"
     with (
-        LoopbackServer(create_app(settings_for(upstreams.url))) as runs_server,
+        LoopbackServer(create_app(_router_settings(upstreams))) as runs_server,
         LoopbackServer(create_labnotes_app(pinned)) as lab_server,
     ):
         subgraphs = [
-            {"name": "runs", "url": f"{runs_server.url}/graphql"},
+            {
+                "name": "runs",
+                "url": f"{runs_server.url}/graphql",
+                "headers": {"x-api-key": ROUTER_KEY},
+            },
             {"name": "labnotes", "url": f"{lab_server.url}/"},
         ]
         proc = subprocess.Popen(

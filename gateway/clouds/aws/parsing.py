@@ -8,6 +8,11 @@ once per structure shape, each member's wire name and how its value converts (as
 timestamp parser, or botocore's own handler for anything else), so the answers are
 botocore's own; bodies are decoded by orjson. Everything else (errors, metadata, headers,
 lists, maps, documents, unions) is botocore's.
+
+One deliberate difference: botocore reads a 200 whose body is not JSON as `{}` (an empty page,
+data silently missing) and a member of the wrong JSON type as whatever its handler makes of it.
+On a success answer this parser raises `MalformedAnswer` instead; the wire maps it to
+UPSTREAM_ERROR. Error answers keep botocore's lenient reading (their codes are in headers).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any
 import orjson
 from aiobotocore.parsers import AioResponseParserFactory, AioRestJSONParser
 from botocore.model import Shape
+
+from gateway.clouds.answers import MalformedAnswer
 
 _AS_IS, _INT, _TIMESTAMP, _OTHER = range(4)
 Plan = tuple[tuple[str, str, int, Shape], ...]
@@ -51,6 +58,21 @@ class FastRestJSONParser(AioRestJSONParser):  # type: ignore[misc]
         # kept beside its plan so its id is never reused while the entry lives.
         self._plans: dict[int, tuple[Shape, Plan]] = {}
 
+    #: Set while a success answer is parsed (parsing is synchronous: no other call interleaves).
+    _strict = False
+
+    def _do_parse(self, response: Any, shape: Shape | None) -> Any:
+        self._strict = shape is not None and bool(shape.members)
+        try:
+            return super()._do_parse(response, shape)
+        except MalformedAnswer:
+            raise
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            # A member of the wrong JSON type (a list where a structure belongs, …).
+            raise MalformedAnswer(f"a member has the wrong type ({type(exc).__name__})") from None
+        finally:
+            self._strict = False
+
     def _parse_body_as_json(self, body_contents: bytes) -> Any:
         # orjson decodes a 100-task page several times faster than json; anything it refuses
         # (NaN, integers over 64 bits, lone surrogates, not JSON) goes the way botocore takes.
@@ -59,9 +81,17 @@ class FastRestJSONParser(AioRestJSONParser):  # type: ignore[misc]
                 return orjson.loads(body_contents)
             except orjson.JSONDecodeError:
                 pass
-        return super()._parse_body_as_json(body_contents)
+        elif self._strict:
+            raise MalformedAnswer("empty body")
+        parsed = super()._parse_body_as_json(body_contents)
+        if self._strict and (not isinstance(parsed, dict) or set(parsed) == {"message"}):
+            # botocore's reading of a body that is not JSON: `{"message": <the text>}`.
+            raise MalformedAnswer("the body is not JSON (unparsable or truncated)")
+        return parsed
 
     def _handle_structure(self, shape: Shape, value: Any) -> Any:
+        if self._strict and value is not None and not isinstance(value, dict):
+            raise MalformedAnswer(f"{shape.name} is not an object")
         if shape.is_document_type or value is None or getattr(shape, "is_tagged_union", False):
             return super()._handle_structure(shape, value)
         entry = self._plans.get(id(shape))

@@ -32,6 +32,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from gateway.clouds.answers import MalformedAnswer, malformed
 from gateway.clouds.aws.parsing import FastParserFactory
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError, bad_input
@@ -253,6 +254,8 @@ class AwsWire:
                         return await invoke(client)
                 except (ClientError, BotoCoreError, OSError, TimeoutError) as exc:
                     raise map_error(exc, self.config.name, kind, paging=paging) from None
+                except MalformedAnswer as exc:
+                    raise malformed(self.config.name, kind, operation, str(exc)) from None
 
         return await self.guard.call(operation, attempt)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.clouds import answers
 from gateway.clouds.aws.wire import AwsProvider, validate
 from gateway.clouds.datazone.states import KIND
 from gateway.errors import ErrorCode, GatewayError
@@ -64,7 +65,8 @@ class DataZoneProvider(AwsProvider):
             return result
 
         response = await self.wire.call("ListJobRuns", invoke, paging=ref is not None)
-        return Page(response.get("items", []), response.get("nextToken"))
+        check = answers.Check(self.name, self.kind, "ListJobRuns")
+        return Page(check.items(response, "items", ("runId",)), check.token(response, "nextToken"))
 
     # -- entities -----------------------------------------------------------------------------
 
@@ -77,7 +79,8 @@ class DataZoneProvider(AwsProvider):
             result.pop("ResponseMetadata", None)
             return result
 
-        return await self.wire.call("GetJobRun", invoke)
+        answer = await self.wire.call("GetJobRun", invoke)
+        return answers.Check(self.name, self.kind, "GetJobRun").record(answer, ("id",))
 
 
 def validate_job_id(job_id: str) -> None:

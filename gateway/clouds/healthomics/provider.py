@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from gateway.clouds import answers
 from gateway.clouds.aws.wire import AwsProvider, validate
 from gateway.clouds.healthomics.logs import WorkflowLogs
 from gateway.clouds.healthomics.pricing import PriceList
@@ -23,14 +24,21 @@ class _ListingSpec:
     method: str
     items_key: str
     size_param: str
+    #: The item's identity field(s): an item without one is a malformed answer.
+    identity: tuple[str, ...]
 
 
 _LISTINGS = {
-    "ListBatch": _ListingSpec("list_batch", "items", "maxItems"),
-    "ListRunsInBatch": _ListingSpec("list_runs_in_batch", "runs", "maxItems"),
-    "ListRuns": _ListingSpec("list_runs", "items", "maxResults"),
-    "ListRunTasks": _ListingSpec("list_run_tasks", "items", "maxResults"),
+    "ListBatch": _ListingSpec("list_batch", "items", "maxItems", ("id",)),
+    # A failed submission has a runSettingId and no runId.
+    "ListRunsInBatch": _ListingSpec(
+        "list_runs_in_batch", "runs", "maxItems", ("runId", "runSettingId")
+    ),
+    "ListRuns": _ListingSpec("list_runs", "items", "maxResults", ("id",)),
+    "ListRunTasks": _ListingSpec("list_run_tasks", "items", "maxResults", ("taskId",)),
 }
+#: The identity field of each record read by id.
+_RECORD_IDENTITY = {"GetBatch": "id", "GetRun": "id", "GetRunTask": "taskId"}
 
 
 def _strip(response: dict[str, Any]) -> dict[str, Any]:
@@ -138,8 +146,11 @@ class HealthOmicsProvider(AwsProvider):
             result: dict[str, Any] = await getattr(client, spec.method)(**kwargs)
             return result
 
-        response = await self.wire.call(listing.operation, invoke, paging=ref is not None)
-        return Page(response.get(spec.items_key, []), response.get("nextToken"))
+        op = listing.operation
+        response = await self.wire.call(op, invoke, paging=ref is not None)
+        check = answers.Check(self.name, self.kind, op)
+        found = check.items(response, spec.items_key, spec.identity)
+        return Page(found, check.token(response, "nextToken"))
 
     # -- entities -----------------------------------------------------------------------------
 
@@ -159,7 +170,9 @@ class HealthOmicsProvider(AwsProvider):
         async def invoke(client: Any) -> dict[str, Any]:
             return _strip(await getattr(client, method)(**kwargs))
 
-        return await self.wire.call(operation, invoke)
+        answer = await self.wire.call(operation, invoke)
+        check = answers.Check(self.name, self.kind, operation)
+        return check.record(answer, (_RECORD_IDENTITY[operation],))
 
     async def aclose(self) -> None:
         await self.wire.aclose()

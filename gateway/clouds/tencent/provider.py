@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.cache.backend import MemoryBackend
 from gateway.cache.upstream import UpstreamCache
+from gateway.clouds import answers
 from gateway.clouds.tencent.states import KIND
 from gateway.clouds.tencent.wire import TencentWire
 from gateway.config import CacheConfig, LogsConfig
-from gateway.errors import ErrorCode, UpstreamError, bad_input
+from gateway.errors import ErrorCode, UpstreamError, bad_input, quoted
 from gateway.types import Listing, Page, PageRef, Record
 
 if TYPE_CHECKING:
@@ -34,18 +35,20 @@ _SEGMENT = re.compile(r"^([A-Za-z0-9_.\-]+)(?::(0|[1-9][0-9]{0,5}))?$")
 _NAME_MAX = 128
 
 _ITEMS = {"DescribeRuns": "Runs", "DescribeRunGroups": "RunGroups"}
+#: Each listing's identity field: an item without it is a malformed answer, never run "None".
+_IDENTITY = {"DescribeRuns": ("RunUuid",), "DescribeRunGroups": ("RunGroupId",)}
 
 
 def validate_run_uuid(run_uuid: str) -> None:
     """Raise BAD_USER_INPUT unless `run_uuid` is a RunUuid (a UUID); no upstream call."""
     if not _UUID.fullmatch(run_uuid):
-        raise bad_input(f"`{run_uuid}` is not a Tencent RunUuid (a UUID)")
+        raise bad_input(f"{quoted(run_uuid)} is not a Tencent RunUuid (a UUID)")
 
 
 def validate_run_group_id(run_group_id: str) -> None:
     """Tencent documents no pattern; refuse only what no id can be (no upstream call)."""
     if not _GROUP_ID.fullmatch(run_group_id):
-        raise bad_input(f"`{run_group_id}` is not a Tencent RunGroupId")
+        raise bad_input(f"{quoted(run_group_id)} is not a Tencent RunGroupId")
 
 
 def validate_path(path: str) -> None:
@@ -53,12 +56,12 @@ def validate_path(path: str) -> None:
     if path == "/":
         return
     if not path.startswith("/") or not all(_SEGMENT.fullmatch(p) for p in path[1:].split("/")):
-        raise bad_input(f"`{path}` is not a call path (`/<CallName>[:<ScatterIndex>]/…`)")
+        raise bad_input(f"{quoted(path)} is not a call path (`/<CallName>[:<ScatterIndex>]/…`)")
 
 
 def _validate_status(status: str | None) -> None:
     if status is not None and not _STATUS.fullmatch(status):
-        raise bad_input(f"`{status}` is not a Tencent status value")
+        raise bad_input(f"{quoted(status)} is not a Tencent status value")
 
 
 def call_segment(call: Record) -> str:
@@ -191,10 +194,13 @@ class TencentOmicsProvider:
         params = {**self._base(), "Offset": offset, "Limit": min(size, MAX_LIMIT)}
         if filters:
             params["Filters"] = filters
+        check = answers.Check(self.name, self.kind, operation)
         for _ in range(EMPTY_PAGE_RETRIES + 1):
             response = await self.wire.call(operation, params)
-            items = response.get(_ITEMS[operation]) or []
-            total = int(response.get("TotalCount") or 0)
+            items = check.items(response, _ITEMS[operation], _IDENTITY[operation])
+            total = check.count(response, "TotalCount")
+            if total is None:
+                raise check.fail("`TotalCount` is missing")
             if items or offset >= total:
                 end = offset + len(items)
                 return Page(items, end if end < total else None, total)
@@ -230,8 +236,7 @@ class TencentOmicsProvider:
     async def get_run_status(self, run_uuid: str) -> Record:
         validate_run_uuid(run_uuid)
         response = await self.wire.call("GetRunStatus", {**self._base(), "RunUuid": run_uuid})
-        metadata: Record = response.get("Metadata") or {}
-        return metadata
+        return answers.Check(self.name, self.kind, "GetRunStatus").object(response, "Metadata")
 
     async def get_run_calls(self, run_uuid: str, path: str = "/") -> list[Record]:
         """One level of a run's calls, kept briefly so paging through it costs one call."""
@@ -241,7 +246,8 @@ class TencentOmicsProvider:
         async def load() -> list[Record]:
             params = {**self._base(), "RunUuid": run_uuid, "Path": path}
             response = await self.wire.call("GetRunCalls", params)
-            return list(response.get("Calls") or [])
+            check = answers.Check(self.name, self.kind, "GetRunCalls")
+            return check.items(response, "Calls", ("CallName",))
 
         calls: list[Record] = await self._calls.get(
             f"{self._calls_key}\x1f{run_uuid}\x1f{path}", load, lambda _: self._calls_ttl

@@ -29,6 +29,7 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.common.retry_async import StandardRetryer
 from tencentcloud.omics.v20221128 import models, omics_client_async
 
+from gateway.clouds.answers import malformed
 from gateway.clouds.tencent.states import KIND
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError
@@ -177,6 +178,18 @@ class TencentWire:
             credential = await asyncio.to_thread(resolve_credential)
         except TencentCloudSDKException as exc:
             raise map_sdk_error(exc, self.config.name) from None
+        except (OSError, ValueError, KeyError) as exc:
+            # The chain's last links (CVM role, TKE OIDC) fail with plain errors off their
+            # platform ("TKE_REGION not exist"): no credentials, said with a code.
+            log.warning("source %s: no Tencent Cloud credentials: %s", self.config.name, exc)
+            raise UpstreamError(
+                "no Tencent Cloud credentials found (environment, credentials file, CVM role "
+                "or TKE OIDC)",
+                ErrorCode.UPSTREAM_UNAVAILABLE,
+                source=self.config.name,
+                provider=KIND,
+                upstream_code="ClientSideError",
+            ) from None
         profile = ClientProfile(
             httpProfile=http_profile(
                 self.config.endpoint_url, self._limits.upstream_timeout_seconds
@@ -221,6 +234,11 @@ class TencentWire:
                 return out
             except (TencentCloudSDKException, httpx.HTTPError, OSError, TimeoutError) as exc:
                 error: BaseException = exc
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                # The SDK met a 200 it cannot read (not JSON, truncated, no `Response`, a member
+                # of the wrong type): a malformed answer, typed, not retried, never INTERNAL.
+                why = f"the SDK could not read it ({type(exc).__name__})"
+                raise malformed(self.config.name, KIND, action, why) from None
             delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
             last = attempt == MAX_ATTEMPTS - 1
             if last or not await retryable(error) or loop.time() + delay >= deadline:

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from gateway.emulator.calls import CallLog
 from gateway.emulator.clock import SimClock
-from gateway.emulator.faults import Faults, OperationFaults
+from gateway.emulator.faults import Faults, OperationFaults, spoil
 from gateway.emulator.tencent.auth import TencentError, verify_tc3
 from gateway.emulator.tencent.data import (
     REGION,
@@ -79,13 +79,19 @@ class TencentService:
         action = request.headers.get("x-tc-action", "")
         request_id = str(uuid.uuid4())
         BASE_URL.set(str(request.base_url).rstrip("/"))
+        spoiled = ""
         try:
             body = await self._dispatch(request, action)
+            spoiled = self.faults.effective("tencent", action).answer
         except TencentError as err:
             body = {"Error": {"Code": err.code, "Message": err.message}}
         body["RequestId"] = request_id
         self.calls.record("tencent", action, 200)
-        return JSONResponse({"Response": body})
+        response = JSONResponse({"Response": body})
+        if spoiled:
+            response.body = spoil(bytes(response.body), spoiled)
+            response.headers["content-length"] = str(len(response.body))
+        return response
 
     async def _dispatch(self, request: Request, action: str) -> dict[str, Any]:
         raw = await request.body()

@@ -2,14 +2,18 @@
 // supergraph through @apollo/gateway (in Apollo Server) on loopback. Prints one JSON line with
 // its URL, then runs until stdin closes. Used by tests/federation/test_supergraph.py.
 //
-//   node supergraph.mjs '[{"name": "runs", "url": "http://127.0.0.1:PORT/graphql"}, …]'
+//   node supergraph.mjs '[{"name": "runs", "url": "http://127.0.0.1:PORT/graphql",
+//                          "headers": {"x-api-key": "…"}}, …]'
+//
+// `headers` (optional) go with every request to that subgraph: reading its SDL as rover does,
+// and the router's `_entities` and root fetches.
 
 // The gateway reports anonymous usage to Apollo and probes cloud metadata endpoints unless
 // this is set before it is constructed; tests never leave 127.0.0.1.
 process.env.APOLLO_TELEMETRY_DISABLED = "true";
 
 import { composeServices } from "@apollo/composition";
-import { ApolloGateway } from "@apollo/gateway";
+import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { startStandaloneServer } from "@apollo/server/standalone";
@@ -17,10 +21,10 @@ import { parse } from "graphql";
 
 const subgraphs = JSON.parse(process.argv[2]);
 
-async function sdlOf(url) {
+async function sdlOf(url, headers) {
   const res = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(headers || {}) },
     body: JSON.stringify({ query: "{ _service { sdl } }" }),
   });
   const body = await res.json();
@@ -29,8 +33,10 @@ async function sdlOf(url) {
 }
 
 const services = [];
-for (const { name, url } of subgraphs) {
-  services.push({ name, url, typeDefs: parse(await sdlOf(url)) });
+const headersByUrl = new Map();
+for (const { name, url, headers } of subgraphs) {
+  headersByUrl.set(url, headers || {});
+  services.push({ name, url, typeDefs: parse(await sdlOf(url, headers)) });
 }
 const composed = composeServices(services);
 if (composed.errors) {
@@ -38,7 +44,18 @@ if (composed.errors) {
   process.exit(3);
 }
 
-const gateway = new ApolloGateway({ supergraphSdl: composed.supergraphSdl });
+const gateway = new ApolloGateway({
+  supergraphSdl: composed.supergraphSdl,
+  buildService: ({ url }) =>
+    new RemoteGraphQLDataSource({
+      url,
+      willSendRequest({ request }) {
+        for (const [k, v] of Object.entries(headersByUrl.get(url) || {})) {
+          request.http.headers.set(k, v);
+        }
+      },
+    }),
+});
 const server = new ApolloServer({
   gateway,
   plugins: [ApolloServerPluginLandingPageDisabled()],
