@@ -27,6 +27,7 @@ from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -41,6 +42,7 @@ from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
 from gateway.policy.audit import audit_kept
+from gateway.policy.incremental import is_incremental
 from gateway.policy.limits import charge_quota
 from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries, refusal
 from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER
@@ -48,6 +50,12 @@ from gateway.schema import build_schema
 from gateway.security.auth import ANONYMOUS, Authenticator, Principal, credential_from_payload
 from gateway.security.gate import PRINCIPAL_KEY, GraphQLGate
 from gateway.security.quota import MemoryQueryQuota, QueryQuota
+from gateway.streaming import (
+    GatewayTransportWS,
+    guard_patches,
+    stream_transports,
+    wrap_incremental,
+)
 from gateway.upstream.loaders import Upstream
 
 #: A WebSocket before `connection_init` has proved who it is: no sources at all.
@@ -71,6 +79,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our per-request context and a fast JSON encoder."""
 
     websocket_adapter_class = _TextFrames
+    graphql_transport_ws_handler_class = GatewayTransportWS
 
     def __init__(
         self,
@@ -82,9 +91,19 @@ class GatewayGraphQL(GraphQL[Context, None]):
     ) -> None:
         extra = [tracing.schema_extension()] if tracing is not None else []
         super().__init__(
-            build_schema(introspection=settings.graphql.introspection, extra_extensions=extra),
+            build_schema(
+                introspection=settings.graphql.introspection,
+                extra_extensions=extra,
+                incremental=settings.graphql.incremental,
+            ),
             graphql_ide="graphiql" if settings.graphql.playground else None,
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                GRAPHQL_WS_PROTOCOL,
+                *stream_transports(settings),
+            ),
         )
+        self.stream_transport_classes_by_protocol = stream_transports(settings)
         self.upstream = upstream
         self.settings = settings
         live = settings.subscriptions
@@ -128,6 +147,29 @@ class GatewayGraphQL(GraphQL[Context, None]):
             ) from None
         context.authenticate(principal)
         return unset
+
+    async def execute_operation(  # type: ignore[override]
+        self,
+        request: Any,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Any,
+    ) -> Any:
+        """SSE answers (and their `@defer`/`@stream` patches) under the ordinary policies."""
+        if isinstance(request_data, GraphQLRequestData) and request_data.protocol == "sse":
+            try:
+                request_data = await self.persisted.apply(request_data)
+            except GatewayError as exc:
+                return refusal(exc, context.request_id)
+            frames = await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+            return guard_patches(frames, context, self.settings.graphql.suggestions)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -180,6 +222,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
             context=context,
             **kwargs,
         )
+        if is_incremental(result):  # patches follow: never kept, shaped and audited as they go
+            return wrap_incremental(result, context, self.settings.graphql.suggestions)  # type: ignore[no-any-return]
         if key is not None and not result.errors and result.data is not None:
             expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
             estimate = context.cost.calls if context.cost is not None else 1

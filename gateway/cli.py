@@ -66,7 +66,7 @@ def _demo_settings(emulator_url: str, domain_id: str) -> dict[str, Any]:
                 "domain_id": domain_id,
             },
         ],
-        "graphql": {"playground": True, "introspection": True},
+        "graphql": {"playground": True, "introspection": True, "incremental": True},
         "auth": {"mode": "none"},
         "observability": {"log_format": "text"},
     }

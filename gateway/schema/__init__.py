@@ -14,11 +14,13 @@ import strawberry
 import strawberry.federation
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules
+from strawberry.schema.config import StrawberryConfig
 
 from gateway.clouds.datazone.graph import DataZoneJob, DataZoneJobRun
 from gateway.clouds.healthomics.graph import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
 from gateway.clouds.tencent.graph import TencentRun, TencentRunCall, TencentRunGroup
 from gateway.policy.errors import ErrorPolicy
+from gateway.policy.incremental import StreamArgumentsRule
 from gateway.policy.limits import GuardedParserCache, GuardedValidationCache, QueryGuard
 from gateway.policy.telemetry import Telemetry
 from gateway.schema import fastpath
@@ -40,8 +42,9 @@ CONCRETE_TYPES: list[type] = [
 
 
 def build_schema(
-    introspection: bool = True, extra_extensions: Sequence[Any] = ()
+    introspection: bool = True, extra_extensions: Sequence[Any] = (), incremental: bool = False
 ) -> strawberry.Schema:
+    """`incremental` adds `@defer`/`@stream` (`[graphql] incremental`; experimental upstream)."""
     # Telemetry first: its exit runs last, after ErrorPolicy has shaped the errors. The guard
     # refuses over-budget documents before validation; its caches keep parse errors visible.
     extensions: list[Any] = [
@@ -52,6 +55,8 @@ def build_schema(
         GuardedValidationCache,
     ]
     extensions.extend(extra_extensions)
+    if incremental:
+        extensions.append(partial(AddValidationRules, [StreamArgumentsRule]))
     if not introspection:
         # A factory, not an instance: instances are deprecated since Strawberry 0.341.
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
@@ -62,6 +67,7 @@ def build_schema(
         types=CONCRETE_TYPES,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
+        config=StrawberryConfig(enable_experimental_incremental_execution=incremental),
     )
     fastpath.install(schema)
     return schema
