@@ -36,7 +36,7 @@ from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.graph.context import Context
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
-from gateway.live.hub import Hub
+from gateway.live.wiring import make_hub
 from gateway.observability import hooks
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
@@ -106,8 +106,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self.stream_transport_classes_by_protocol = stream_transports(settings)
         self.upstream = upstream
         self.settings = settings
-        live = settings.subscriptions
-        self.hub = Hub(live.poll_interval_seconds, live.max_interval_seconds)
+        self.hub = make_hub(settings, upstream.redis)
         cfg = settings.cache
         self.responses = ResponseCache(cfg.responses_max_entries, cfg.responses_max_bytes)
         self._max_response_ttl = cfg.settled_ttl_seconds
