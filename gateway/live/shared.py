@@ -84,7 +84,7 @@ class SharedHub(Hub):
     @property
     def polling(self) -> list[Hashable]:
         """Keys this replica currently polls (holds the lease of)."""
-        return [w.key for w in self._by_name.values() if w.polling]
+        return [w.key for w in self._by_name.values() if w.polling and not w.ended]
 
     def _start(self, key: Hashable, probe: Probe[T], reread: Probe[T]) -> Watch[T]:
         watch: SharedWatch[T] = SharedWatch(key, name=watch_name(key))
