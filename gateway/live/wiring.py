@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any
 
@@ -16,6 +17,6 @@ def make_hub(settings: Settings, redis: Any = None) -> Hub:
     live = settings.subscriptions
     if redis is None:
         return Hub(live.poll_interval_seconds, live.max_interval_seconds)
-    owner = uuid.uuid4().hex  # this process, as lease holder
+    owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"  # this process, as lease holder (pid: ops)
     leases = Leases(redis, settings.cache.key_prefix, owner)
     return SharedHub(live.poll_interval_seconds, live.max_interval_seconds, leases)
