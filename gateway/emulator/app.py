@@ -6,18 +6,17 @@ and Tencent SDK clients talk to the resulting app over loopback exactly as to th
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
-from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from gateway.emulator.aws.json_protocol import JsonDispatcher, JsonService
 from gateway.emulator.aws.protocol import (
     AwsCall,
     AwsError,
@@ -40,29 +39,14 @@ from gateway.emulator.datazone.data import DataZoneData
 from gateway.emulator.faults import Faults
 from gateway.emulator.healthomics import service as healthomics
 from gateway.emulator.healthomics.data import HealthOmicsData
+from gateway.emulator.held import ClientGone, unless_disconnected
 from gateway.emulator.tencent.data import TencentData
 from gateway.emulator.tencent.service import TencentService
 
-T = TypeVar("T")
 _FAULT_ERRORS = {
     "throttle": ("ThrottlingException", "Rate exceeded", 429),
     "error": ("InternalServerException", "An internal error occurred. Try again.", 500),
 }
-
-
-class _ClientGone(Exception):
-    """The caller hung up while the request was held (a `hang` fault): nobody to answer."""
-
-
-async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T:
-    task = asyncio.ensure_future(work)
-    while True:
-        done, _ = await asyncio.wait({task}, timeout=0.2)
-        if done:
-            return task.result()
-        if await request.is_disconnected():
-            task.cancel()
-            raise _ClientGone
 
 
 class AwsDispatcher:
@@ -94,7 +78,7 @@ class AwsDispatcher:
         route, labels = found
         try:
             response = await self._answer(request, route, labels, raw_path, raw_query)
-        except _ClientGone:
+        except ClientGone:
             return Response(status_code=499)
         self.calls.record(route.service, route.operation, response.status_code, arrived)
         return response
@@ -116,7 +100,7 @@ class AwsDispatcher:
             )
         except AuthError as exc:
             return error_response(exc.code, exc.message, exc.status)
-        outcome = await _unless_disconnected(
+        outcome = await unless_disconnected(
             request, self.faults.gate(route.service, route.operation)
         )
         if outcome != "ok":
@@ -187,6 +171,8 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
         calls,
     )
     tencent = TencentService(tc, clock, faults, calls)
+    json_services: list[JsonService] = []
+    json_dispatcher = JsonDispatcher(json_services, faults, calls)
 
     async def entry(request: Request) -> Response:
         if (
@@ -195,6 +181,8 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
             and "x-tc-action" in request.headers
         ):
             return await tencent.handle(request)
+        if JsonDispatcher.accepts(request):
+            return await json_dispatcher(request)
         return await dispatcher(request)
 
     app = Starlette()
