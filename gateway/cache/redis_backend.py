@@ -59,6 +59,12 @@ class RedisBackend:
         except (RedisError, OSError) as exc:
             self._failed(exc)
 
+    async def delete(self, key: str) -> None:
+        try:
+            await self._client.delete(self._prefix + key)
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+
     def _failed(self, exc: BaseException) -> None:
         if not self._failing:
             log.warning("redis cache unavailable, reading upstream instead: %s", exc)

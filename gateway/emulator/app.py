@@ -40,6 +40,9 @@ from gateway.emulator.faults import Faults
 from gateway.emulator.healthomics import service as healthomics
 from gateway.emulator.healthomics.data import HealthOmicsData
 from gateway.emulator.held import ClientGone, unless_disconnected
+from gateway.emulator.sqs.eventbridge import EventBridgeEmitter
+from gateway.emulator.sqs.queues import Queues
+from gateway.emulator.sqs.service import SqsService
 from gateway.emulator.tencent.data import TencentData
 from gateway.emulator.tencent.service import TencentService
 
@@ -47,6 +50,10 @@ _FAULT_ERRORS = {
     "throttle": ("ThrottlingException", "Rate exceeded", 429),
     "error": ("InternalServerException", "An internal error occurred. Try again.", 500),
 }
+
+
+#: The queue an EventBridge rule for `aws.omics` status changes delivers to.
+EVENT_QUEUE = "omics-status-events"
 
 
 class AwsDispatcher:
@@ -131,6 +138,14 @@ class Emulator:
     seed: int = 0
     scale: str = "demo"
     quotas: bool = True
+    #: SQS queues, and the one HealthOmics' EventBridge events are delivered to.
+    sqs: Queues | None = None
+    events: EventBridgeEmitter | None = None
+
+    @property
+    def event_queue_url(self) -> str:
+        assert self.events is not None
+        return self.events.queue.url
 
     def dataset(self) -> dict[str, Any]:
         """The `/_emulator/dataset` document: top-level ids per service and region."""
@@ -171,7 +186,10 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
         calls,
     )
     tencent = TencentService(tc, clock, faults, calls)
-    json_services: list[JsonService] = []
+    queues = Queues(clock)
+    emitter = EventBridgeEmitter(ho, queues.create(ho.region, ho.account, EVENT_QUEUE), faults, seed)
+    clock.listen(emitter)
+    json_services: list[JsonService] = [SqsService(queues).json_service()]
     json_dispatcher = JsonDispatcher(json_services, faults, calls)
 
     async def entry(request: Request) -> Response:
@@ -187,7 +205,18 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
 
     app = Starlette()
     emulator = Emulator(
-        app, clock, faults, calls, ho, dz, tc, seed=seed, scale=scale, quotas=quotas
+        app,
+        clock,
+        faults,
+        calls,
+        ho,
+        dz,
+        tc,
+        seed=seed,
+        scale=scale,
+        quotas=quotas,
+        sqs=queues,
+        events=emitter,
     )
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
     app.router.routes.extend(

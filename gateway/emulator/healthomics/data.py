@@ -364,6 +364,10 @@ class HealthOmicsData:
         return None
 
     # --- tasks ----------------------------------------------------------------------------
+    def task_plans(self, run_id: str) -> list[TaskPlan]:
+        """A run's task plans (what the EventBridge emitter reads statuses from)."""
+        return self._plan_tasks(run_id)
+
     def _plan_tasks(self, run_id: str) -> list[TaskPlan]:
         registry = f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"
         return plan_tasks(self.seed, self._runs[run_id], self._task_ids, registry)
