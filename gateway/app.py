@@ -36,7 +36,9 @@ from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.graph.context import Context
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
-from gateway.live.wiring import make_hub
+from gateway.live.events import RunRefresher
+from gateway.live.sqs import EventConsumer
+from gateway.live.wiring import make_hub, start_consumer, stop_consumer
 from gateway.observability import hooks
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
@@ -245,8 +247,11 @@ def create_app(
     upstream: Upstream | None = None,
     *,
     tracer_provider: TracerProvider | None = None,
+    refresher: RunRefresher | None = None,
 ) -> Starlette:
-    """The gateway for `settings`; tests may pass a prebuilt `upstream` or a tracer provider."""
+    """The gateway for `settings`; tests may pass a prebuilt `upstream` or a tracer provider.
+
+    `refresher` (the run catalogue) is told of every EventBridge hint the consumer handles."""
     if settings.auth.mode == "none":
         log.warning(
             'AUTH IS OFF ([auth] mode = "none"): anyone who reaches this port reads every '
@@ -277,11 +282,16 @@ def create_app(
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
+    consumer = EventConsumer(settings, up, graphql.hub, refresher)
+    pushed = consumer if settings.events.sqs_queue_url else None
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pushing = start_consumer(pushed)
         try:
             yield
         finally:
+            await stop_consumer(pushing)
             await graphql.hub.aclose()
             await up.aclose()
             if tracing is not None:
@@ -330,5 +340,6 @@ def create_app(
     app.state.graphql = graphql
     app.state.settings = settings
     app.state.hub = graphql.hub
+    app.state.events = pushed
     app.state.metrics = metrics
     return app

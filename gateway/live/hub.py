@@ -83,13 +83,25 @@ class Hub:
         self._watches: dict[Hashable, Watch[Any]] = {}
         #: Polls made by every watch so far: each is one upstream read of the watched object.
         self.polls = 0
+        #: Sources whose changes are pushed (EventBridge → SQS) → the safety-net interval their
+        #: objects are polled at meanwhile (keys are (type, source, id) tuples).
+        self.pushed: dict[str, float] = {}
+
+    def interval_for(self, key: Hashable) -> tuple[float, float]:
+        """(first, max) poll interval of `key`: the safety net while its source pushes."""
+        source = key[1] if isinstance(key, tuple) and len(key) > 1 else None
+        slow = self.pushed.get(source) if isinstance(source, str) else None
+        if slow is None:
+            return self.interval, self.max_interval
+        return max(self.interval, slow), max(self.max_interval, slow)
 
     @property
     def pollers(self) -> int:
         """Running pollers: one per watched object, whatever the number of subscribers."""
         return sum(1 for w in self._watches.values() if w.task is not None and not w.task.done())
 
-    def watching(self, key: Hashable) -> bool:
+    async def watched(self, key: Hashable) -> bool:
+        """Whether anyone watches `key` (here; the shared hub asks every replica's leases)."""
         return key in self._watches
 
     async def wake(self, key: Hashable) -> bool:
@@ -159,7 +171,7 @@ class Hub:
             watch.task.cancel()
 
     async def _poll(self, watch: Watch[T], probe: Probe[T]) -> None:
-        delay = self.interval
+        delay, _ = self.interval_for(watch.key)
         try:
             while True:
                 watch.polls += 1
@@ -170,15 +182,15 @@ class Hub:
                     if exc.code not in TRANSIENT:
                         raise
                     log.info("watch %r: transient %s, backing off", watch.key, exc.code.value)
-                    delay = min(delay * 2, self.max_interval)
+                    delay = min(delay * 2, self.interval_for(watch.key)[1])
                     await self.pause(watch.wake, delay)
                     continue
                 if watch.latest is None or snap.fingerprint != watch.latest.fingerprint:
                     watch.latest = snap
                     watch.broadcast(snap)
-                    delay = self.interval
+                    delay = self.interval_for(watch.key)[0]
                 else:
-                    delay = min(delay * 2, self.max_interval)
+                    delay = min(delay * 2, self.interval_for(watch.key)[1])
                 if snap.settled:
                     watch.broadcast(END)
                     return

@@ -94,6 +94,15 @@ class SharedHub(Hub):
         watch.task = asyncio.create_task(self._run(watch, probe, reread), name=f"shared:{key!r}")
         return watch
 
+    async def watched(self, key: Hashable) -> bool:
+        """Some replica polls `key` (its lease is held), or this one watches it."""
+        if key in self._watches:
+            return True
+        try:
+            return bool(await self.leases.redis.exists(self.leases.lease_key(watch_name(key))))
+        except (RedisError, OSError):
+            return False
+
     async def wake(self, key: Hashable) -> bool:
         """Ask whichever replica polls `key` to poll it now (this one included)."""
         try:
@@ -108,10 +117,10 @@ class SharedHub(Hub):
             current = await self._redis(self.leases.current(w.name), None)
             if current is not None:
                 await self._follow(w, current, probe, reread)
-            delay = self.interval
+            delay = self.interval_for(w.key)[0]
             while not w.ended:
-                ttl = delay + self.interval / 2
-                if await self._redis(self.leases.hold(w.name, ttl), True):
+                first, _ = self.interval_for(w.key)
+                if await self._redis(self.leases.hold(w.name, delay + first / 2), True):
                     w.polling = True
                     delay = await self._poll_once(w, probe, delay)
                     if w.ended:
@@ -119,8 +128,8 @@ class SharedHub(Hub):
                     await self._idle(w, delay, probe, reread)
                 else:
                     w.polling = False
-                    delay = self.interval
-                    await self._idle(w, self.interval / 2, probe, reread)
+                    delay = first
+                    await self._idle(w, first / 2, probe, reread)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # delivered to every subscriber, who re-raises it
@@ -137,6 +146,7 @@ class SharedHub(Hub):
 
     async def _poll_once(self, w: SharedWatch[T], probe: Probe[T], delay: float) -> float:
         """One poll as the lease holder; the next pause (doubled while nothing changes)."""
+        first, most = self.interval_for(w.key)
         w.polls += 1
         self.polls += 1
         try:
@@ -145,15 +155,15 @@ class SharedHub(Hub):
             if exc.code not in TRANSIENT:
                 raise
             log.info("watch %s: transient %s, backing off", w.name, exc.code.value)
-            return min(delay * 2, self.max_interval)
+            return min(delay * 2, most)
         fp = digest(snap.fingerprint)
         published = self.leases.publish(w.name, fp, snap.settled, STATE_SECONDS)
         version, changed = await self._redis(published, (w.version + 1, fp != w.fingerprint))
         if version < 0:  # the lease lapsed while we read: the new holder publishes instead
             w.polling = False
-            return self.interval
+            return first
         self._deliver(w, snap, version, fp)
-        return self.interval if changed else min(delay * 2, self.max_interval)
+        return first if changed else min(delay * 2, most)
 
     async def _idle(
         self, w: SharedWatch[T], delay: float, probe: Probe[T], reread: Probe[T]
@@ -246,7 +256,7 @@ class SharedHub(Hub):
             except (RedisError, OSError) as exc:
                 log.warning("live: pub/sub lost (%s); reconnecting", exc)
                 self._listening.set()  # pollers fall back to polling alone meanwhile
-                await asyncio.sleep(min(self.interval, 1.0))
+                await asyncio.sleep(1.0)
             finally:
                 with contextlib.suppress(RedisError, OSError):
                     await pubsub.aclose()
