@@ -149,7 +149,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         context.authenticate(principal)
         return unset
 
-    async def execute_operation(  # type: ignore[override]
+    async def execute_operation(
         self,
         request: Any,
         request_adapter: Any,
@@ -167,6 +167,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
             frames = await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )
+            if not isinstance(frames, AsyncIterator):  # a refusal before any execution
+                return frames
             return guard_patches(frames, context, self.settings.graphql.suggestions)
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response

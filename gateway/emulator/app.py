@@ -187,7 +187,9 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
     )
     tencent = TencentService(tc, clock, faults, calls)
     queues = Queues(clock)
-    emitter = EventBridgeEmitter(ho, queues.create(ho.region, ho.account, EVENT_QUEUE), faults, seed)
+    emitter = EventBridgeEmitter(
+        ho, queues.create(ho.region, ho.account, EVENT_QUEUE), faults, seed
+    )
     clock.listen(emitter)
     json_services: list[JsonService] = [SqsService(queues).json_service()]
     json_dispatcher = JsonDispatcher(json_services, faults, calls)

@@ -177,7 +177,9 @@ class SharedHub(Hub):
             getter = asyncio.ensure_future(w.incoming.get())
             waker = asyncio.ensure_future(w.wake.wait())
             try:
-                await asyncio.wait({getter, waker}, timeout=remaining, return_when="FIRST_COMPLETED")
+                await asyncio.wait(
+                    {getter, waker}, timeout=remaining, return_when="FIRST_COMPLETED"
+                )
             finally:
                 waker.cancel()
                 if not getter.done():

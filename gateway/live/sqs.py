@@ -6,8 +6,9 @@ cached record, wakes the hub's watchers of the run and of its batch (the batch i
 the cached record: events carry none) and asks the catalogue to refresh it. A hint is never
 data: the watchers read the run fresh, as a poll would. Fresh reads caused by hints are
 rate-limited, so a forged or flooding queue costs at most that; hints for unknown accounts
-change nothing. The catalogue's refresh is told of every hint and paces its own reads. Messages are deleted only once handled (at-least-once: duplicates and late
-arrivals only cause a read that finds nothing new); one that fails is retried sooner through
+change nothing. The catalogue's refresh is told of every hint and paces its own reads.
+Messages are deleted only once handled (at-least-once: duplicates and late arrivals only
+cause a read that finds nothing new); one that fails is retried sooner through
 ChangeMessageVisibility. While receives succeed, polling of the pushed sources slows to the
 safety-net interval; when they fail, it returns to normal.
 """
@@ -83,9 +84,7 @@ class EventConsumer:
     def __post_init__(self) -> None:
         self.config: EventsConfig = self.settings.events
         self._bucket = _Bucket(self.config.max_reads_per_second)
-        self._sources = [
-            s for s in self.settings.sources if s.provider is ProviderKind.HEALTHOMICS
-        ]
+        self._sources = [s for s in self.settings.sources if s.provider is ProviderKind.HEALTHOMICS]
 
     def source_for(self, hint: StatusHint) -> SourceConfig | None:
         """The configured source the event's account and region name, if any."""

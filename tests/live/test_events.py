@@ -139,20 +139,22 @@ async def test_an_event_reaches_the_subscriber_before_any_poll(
 ) -> None:
     emu, url = emulator
     plan = pending_run(emu)
-    async with pushed(emu, url, poll=120.0, safety=600.0) as p:
-        async with GraphQLWS.connect(p.ws_url) as ws:
-            await ws.subscribe(RUN_UPDATED, id=global_id("HealthOmicsRun", HO_SOURCE, plan.id))
-            assert await statuses(ws, 1) == ["PENDING"]
-            await until(lambda: p.app.state.events.stats.received >= 0 and HO_SOURCE in p.app.state.hub.pushed)
-            before = p.get_runs()
-            advance_to(emu, plan.start - timedelta(seconds=STARTING_S))
-            assert await statuses(ws, 1) == ["STARTING"]
-            # Polls are minutes apart: the one read since is the event's.
-            assert p.get_runs() == before + 1
-            await until(lambda: p.queued() == 0)  # deleted once handled
-            stats = p.app.state.events.stats
-            assert stats.woken >= 1 and stats.unknown == 0
-            assert (HO_SOURCE, plan.id, "STARTING") in p.catalogue.refreshed
+    async with (
+        pushed(emu, url, poll=120.0, safety=600.0) as p,
+        GraphQLWS.connect(p.ws_url) as ws,
+    ):
+        await ws.subscribe(RUN_UPDATED, id=global_id("HealthOmicsRun", HO_SOURCE, plan.id))
+        assert await statuses(ws, 1) == ["PENDING"]
+        await until(lambda: HO_SOURCE in p.app.state.hub.pushed)
+        before = p.get_runs()
+        advance_to(emu, plan.start - timedelta(seconds=STARTING_S))
+        assert await statuses(ws, 1) == ["STARTING"]
+        # Polls are minutes apart: the one read since is the event's.
+        assert p.get_runs() == before + 1
+        await until(lambda: p.queued() == 0)  # deleted once handled
+        stats = p.app.state.events.stats
+        assert stats.woken >= 1 and stats.unknown == 0
+        assert (HO_SOURCE, plan.id, "STARTING") in p.catalogue.refreshed
 
 
 async def test_dropped_events_are_caught_by_the_safety_net_poll(
@@ -201,32 +203,58 @@ async def test_forged_events_change_nothing_and_a_flood_is_rate_limited(
     ho = emu.healthomics
 
     def envelope(account: str) -> str:
-        detail = {"omicsVersion": "1.0.0", "arn": f"arn:aws:omics:{ho.region}:{account}:run/{plan.id}",
-                  "status": "COMPLETED", "uuid": plan.uuid, "runId": plan.id, "runName": plan.name,
-                  "workflowId": "1", "workflowName": "x", "runOutputUri": "s3://x"}
-        return orjson.dumps({"version": "0", "id": "f", "detail-type": "Run Status Change", "source": "aws.omics",
-                             "account": account, "time": "2026-11-02T09:00:00Z", "region": ho.region,
-                             "resources": [], "detail": detail}).decode()
+        detail = {
+            "omicsVersion": "1.0.0",
+            "arn": f"arn:aws:omics:{ho.region}:{account}:run/{plan.id}",
+            "status": "COMPLETED",
+            "uuid": plan.uuid,
+            "runId": plan.id,
+            "runName": plan.name,
+            "workflowId": "1",
+            "workflowName": "x",
+            "runOutputUri": "s3://x",
+        }
+        return orjson.dumps(
+            {
+                "version": "0",
+                "id": "f",
+                "detail-type": "Run Status Change",
+                "source": "aws.omics",
+                "account": account,
+                "time": "2026-11-02T09:00:00Z",
+                "region": ho.region,
+                "resources": [],
+                "detail": detail,
+            }
+        ).decode()
 
-    async with pushed(emu, url, poll=120.0, safety=600.0, reads_per_second=2.0) as p:
-        async with GraphQLWS.connect(p.ws_url) as ws:
-            await ws.subscribe(RUN_UPDATED, id=global_id("HealthOmicsRun", HO_SOURCE, plan.id))
-            assert await statuses(ws, 1) == ["PENDING"]
-            before = p.get_runs()
-            async with get_session().create_client("sqs", region_name=ho.region, endpoint_url=url) as sqs:
-                for _ in range(5):
-                    await sqs.send_message(QueueUrl=emu.event_queue_url, MessageBody=envelope("000000000000"))
-                await sqs.send_message(QueueUrl=emu.event_queue_url, MessageBody="not json")
-                await until(lambda: p.queued() == 0)
-                stats = p.app.state.events.stats
-                assert stats.unknown == 6
-                assert p.get_runs() == before, "a forged event for an unknown account reads nothing"
-                assert await ws.quiet(0.5) == [], "and tells the subscriber nothing"
-                # A flood naming a real account and run: hints only, at most the paced reads.
-                for _ in range(40):
-                    await sqs.send_message(QueueUrl=emu.event_queue_url, MessageBody=envelope(ho.account))
-                await until(lambda: p.queued() == 0)
-            assert stats.limited > 0
-            reads = p.get_runs() - before
-            assert 1 <= reads <= stats.woken + 1 and stats.woken + stats.limited == 40
-            assert await ws.quiet(0.5) == [], "the run did not change: nothing to tell"
+    async with (
+        pushed(emu, url, poll=120.0, safety=600.0, reads_per_second=2.0) as p,
+        GraphQLWS.connect(p.ws_url) as ws,
+    ):
+        await ws.subscribe(RUN_UPDATED, id=global_id("HealthOmicsRun", HO_SOURCE, plan.id))
+        assert await statuses(ws, 1) == ["PENDING"]
+        before = p.get_runs()
+        async with get_session().create_client(
+            "sqs", region_name=ho.region, endpoint_url=url
+        ) as sqs:
+            for _ in range(5):
+                await sqs.send_message(
+                    QueueUrl=emu.event_queue_url, MessageBody=envelope("000000000000")
+                )
+            await sqs.send_message(QueueUrl=emu.event_queue_url, MessageBody="not json")
+            await until(lambda: p.queued() == 0)
+            stats = p.app.state.events.stats
+            assert stats.unknown == 6
+            assert p.get_runs() == before, "a forged event for an unknown account reads nothing"
+            assert await ws.quiet(0.5) == [], "and tells the subscriber nothing"
+            # A flood naming a real account and run: hints only, at most the paced reads.
+            for _ in range(40):
+                await sqs.send_message(
+                    QueueUrl=emu.event_queue_url, MessageBody=envelope(ho.account)
+                )
+            await until(lambda: p.queued() == 0)
+        assert stats.limited > 0
+        reads = p.get_runs() - before
+        assert 1 <= reads <= stats.woken + 1 and stats.woken + stats.limited == 40
+        assert await ws.quiet(0.5) == [], "the run did not change: nothing to tell"

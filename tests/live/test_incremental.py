@@ -21,7 +21,7 @@ TREE = """query($batch: String!, $n: Int!) { batch(source: "aws", id: $batch) { 
       ... %s { tasks(first: 20) { pageInfo { hasNextPage endCursor }
         edges { cursor node { nativeId name status } } } } } } } } }"""
 PLAIN = TREE % ("", "")
-STREAMED = TREE % ("@stream(initialCount: 1)", "@defer(label: \"tasks\")")
+STREAMED = TREE % ("@stream(initialCount: 1)", '@defer(label: "tasks")')
 
 NEXT = """query($batch: String!, $after: String!) { batch(source: "aws", id: $batch) {
   runs(first: 1, after: $after) { edges { node { nativeId } } } } }"""
@@ -41,7 +41,11 @@ async def streaming(upstreams: Upstreams) -> AsyncIterator[Gateway]:
 
 def big_batch(ups: Upstreams) -> str:
     ho = ups.emulator.healthomics
-    return str(max(ho.batch_ids(), key=lambda b: sum(r["status"] != "DELETED" for r in ho.runs(batch_id=b))))
+    return str(
+        max(
+            ho.batch_ids(), key=lambda b: sum(r["status"] != "DELETED" for r in ho.runs(batch_id=b))
+        )
+    )
 
 
 def strip_cursors(tree: Any) -> Any:
@@ -92,10 +96,14 @@ async def test_streamed_tree_is_the_plain_tree_with_exact_cursors_and_no_extra_c
     after = (await streaming.data(NEXT, batch=batch, after=edges[2]["cursor"]))["batch"]
     assert after["runs"]["edges"][0]["node"]["nativeId"] == edges[3]["node"]["nativeId"]
     end = (await streaming.data(NEXT, batch=batch, after=runs["pageInfo"]["endCursor"]))["batch"]
-    plain_next = await streaming.data(NEXT, batch=batch, after=plain.json()["data"]["batch"]["runs"]["pageInfo"]["endCursor"])
+    plain_next = await streaming.data(
+        NEXT, batch=batch, after=plain.json()["data"]["batch"]["runs"]["pageInfo"]["endCursor"]
+    )
     assert end == plain_next["batch"]
     run = next(
-        e["node"] for e in edges if e["node"] and e["node"]["tasks"] and len(e["node"]["tasks"]["edges"]) > 2
+        e["node"]
+        for e in edges
+        if e["node"] and e["node"]["tasks"] and len(e["node"]["tasks"]["edges"]) > 2
     )
     tasks = run["tasks"]["edges"]
     following = await streaming.data(TASKS_AFTER, run=run["nativeId"], after=tasks[1]["cursor"])
@@ -134,7 +142,9 @@ async def test_bad_incremental_input_is_coded_and_calls_nothing(
     assert [e["extensions"]["code"] for e in payload["errors"]] == ["BAD_USER_INPUT"]
 
 
-async def test_limits_apply_to_deferred_selections(streaming: Gateway, upstreams: Upstreams) -> None:
+async def test_limits_apply_to_deferred_selections(
+    streaming: Gateway, upstreams: Upstreams
+) -> None:
     q = """query($batch: String!) { batch(source: "aws", id: $batch) { runs(first: 100) {
       edges @stream { node { ... @defer { tasks(first: 100) { edges { node { name
         ... on HealthOmicsTask { runId } } } } } } } } } }"""

@@ -83,7 +83,6 @@ async def test_one_poller_across_two_processes_and_take_over_after_kill_9(
 ) -> None:
     emulator = create_emulator(seed=23, scale="small", quotas=False)
     ho = emulator.healthomics
-    now = emulator.clock.now()
     plan = next(
         ho.run_plan(r["id"])
         for r in ho.all_runs()
@@ -99,7 +98,12 @@ async def test_one_poller_across_two_processes_and_take_over_after_kill_9(
     with LoopbackServer(emulator.app) as upstream:
         settings = {
             "sources": [
-                {"name": HO_SOURCE, "provider": "healthomics", "region": "us-east-1", "endpoint_url": upstream.url}
+                {
+                    "name": HO_SOURCE,
+                    "provider": "healthomics",
+                    "region": "us-east-1",
+                    "endpoint_url": upstream.url,
+                }
             ],
             "cache": {"url": redis_url},
             "cursors": {"keys": [CURSOR_KEY]},

@@ -87,9 +87,15 @@ async def test_a_dead_pollers_lease_passes_to_the_other_replica(redis_url: str) 
     world = World()
     a, b = hub_on(redis_url, "a"), hub_on(redis_url, "b")
     key = ("HealthOmicsRun", "aws", "r2")
-    on_a = [asyncio.create_task(collect(a.watch(key, world.probe("a", True), world.probe("a", False)))) for _ in range(5)]  # type: ignore[arg-type]
+    on_a = [
+        asyncio.create_task(collect(a.watch(key, world.probe("a", True), world.probe("a", False))))
+        for _ in range(5)
+    ]  # type: ignore[arg-type]
     await until(lambda: a.pollers == 1)
-    on_b = [asyncio.create_task(collect(b.watch(key, world.probe("b", True), world.probe("b", False)))) for _ in range(5)]  # type: ignore[arg-type]
+    on_b = [
+        asyncio.create_task(collect(b.watch(key, world.probe("b", True), world.probe("b", False))))
+        for _ in range(5)
+    ]  # type: ignore[arg-type]
     await until(lambda: bool(b._by_name) and all(w.version >= 1 for w in b._by_name.values()))
     world.state = "STARTING"
     await until(lambda: all(w.version >= 2 for w in b._by_name.values()))

@@ -105,7 +105,7 @@ async def test_subscription_over_sse_heartbeats_then_ends_when_the_jwt_expires(
 
 
 async def test_queries_over_sse_and_header_auth_only(served: Served) -> None:
-    q = {"query": '{ sources { name } }'}
+    q = {"query": "{ sources { name } }"}
     async with httpx.AsyncClient(timeout=20) as client:
         events = [e async for e in read_events(client, served.url, q, bearer(), until=10)]
         assert events[0][0] == "next"
@@ -113,7 +113,11 @@ async def test_queries_over_sse_and_header_auth_only(served: Served) -> None:
         assert events[-1][0] == "complete"
         # No credential (a token in the URL is not one): 401 with a coded body, never a stream.
         token = bearer()["authorization"].removeprefix("Bearer ")
-        for url in (served.url, f"{served.url}?token={token}", f"{served.url}?access_token={token}"):
+        for url in (
+            served.url,
+            f"{served.url}?token={token}",
+            f"{served.url}?access_token={token}",
+        ):
             resp = await client.post(url, json=q, headers=SSE)
             assert resp.status_code == 401
             assert resp.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -127,7 +131,7 @@ async def test_queries_over_sse_and_header_auth_only(served: Served) -> None:
 async def test_streaming_over_graphql_transport_ws_is_refused_with_a_code(served: Served) -> None:
     ws_url = served.url.replace("http://", "ws://")
     token = bearer()["authorization"]
-    q = '{ sources { name ... @defer { region } } }'
+    q = "{ sources { name ... @defer { region } } }"
     async with GraphQLWS.connect(ws_url, {"Authorization": token}) as ws:
         op = await ws.subscribe(q)
         message = await ws.receive()

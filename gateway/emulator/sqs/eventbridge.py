@@ -65,7 +65,9 @@ class EventBridgeEmitter:
         for event in out:
             self.queue.send(orjson.dumps(event).decode())
 
-    def _run_changes(self, plan: RunPlan, before: datetime, after: datetime) -> list[dict[str, Any]]:
+    def _run_changes(
+        self, plan: RunPlan, before: datetime, after: datetime
+    ) -> list[dict[str, Any]]:
         instants = [plan.start - seconds(STARTING_S), plan.start, plan.finish]
         if plan.cancel_at is not None:
             instants += [plan.cancel_at, plan.cancel_at + seconds(STOP_S)]
@@ -80,7 +82,9 @@ class EventBridgeEmitter:
                 last = status
         return events
 
-    def _task_changes(self, plan: RunPlan, before: datetime, after: datetime) -> list[dict[str, Any]]:
+    def _task_changes(
+        self, plan: RunPlan, before: datetime, after: datetime
+    ) -> list[dict[str, Any]]:
         events = []
         for task in self.ho.task_plans(plan.id):
             if not task.visible(plan, after):
@@ -91,7 +95,9 @@ class EventBridgeEmitter:
                 events.append(self._task_event(plan, task.id, now, after))
         return events
 
-    def _envelope(self, kind: str, arn: str, when: datetime, detail: dict[str, Any]) -> dict[str, Any]:
+    def _envelope(
+        self, kind: str, arn: str, when: datetime, detail: dict[str, Any]
+    ) -> dict[str, Any]:
         return {
             "version": "0",
             "id": str(uuid.UUID(int=self._rng.getrandbits(128))),
@@ -123,7 +129,9 @@ class EventBridgeEmitter:
         }
         return self._envelope("Run Status Change", arn, when, detail)
 
-    def _task_event(self, plan: RunPlan, task_id: str, status: str, when: datetime) -> dict[str, Any]:
+    def _task_event(
+        self, plan: RunPlan, task_id: str, status: str, when: datetime
+    ) -> dict[str, Any]:
         arn = f"arn:aws:omics:{self.ho.region}:{self.ho.account}:task/{task_id}"
         detail = {
             "omicsVersion": OMICS_VERSION,
@@ -137,5 +145,3 @@ class EventBridgeEmitter:
             "workflowName": plan.workflow.name,
         }
         return self._envelope("Task Status Change", arn, when, detail)
-
-

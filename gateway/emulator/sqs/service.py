@@ -83,7 +83,12 @@ class SqsService:
                 ok.append({"Id": entry["Id"]})
             except QueueError as exc:
                 failed.append(
-                    {"Id": entry["Id"], "SenderFault": True, "Code": exc.code, "Message": exc.message}
+                    {
+                        "Id": entry["Id"],
+                        "SenderFault": True,
+                        "Code": exc.code,
+                        "Message": exc.message,
+                    }
                 )
         return {"Successful": ok, "Failed": failed}
 
