@@ -15,9 +15,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# Apollo composition + gateway for the federation test, pinned by package-lock.json.
+# Apollo composition + gateway for the federation test, and the live transports' real clients
+# (graphql-sse, meros, Apollo Client 4), pinned by their package-lock.json files.
 if [ ! -d tests/federation/js/node_modules ]; then
   (cd tests/federation/js && npm ci --no-audit --no-fund)
+fi
+if [ ! -d tests/live/js/node_modules ]; then
+  (cd tests/live/js && npm ci --no-audit --no-fund)
 fi
 
 echo "== ruff"
