@@ -92,7 +92,7 @@ async def test_subscription_over_sse_heartbeats_then_ends_when_the_jwt_expires(
     body = {"query": RUN_UPDATED, "variables": {"id": live_run(served.emulator)}}
     seen: list[tuple[str, str]] = []
     async with httpx.AsyncClient(timeout=20) as client:
-        async for event in read_events(client, served.url, body, bearer(2), until=15):
+        async for event in read_events(client, served.url, body, bearer(5), until=20):
             seen.append(event)
     kinds = [kind for kind, _ in seen]
     nexts = [json.loads(data) for kind, data in seen if kind == "next"]
