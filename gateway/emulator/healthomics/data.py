@@ -364,6 +364,10 @@ class HealthOmicsData:
         return None
 
     # --- tasks ----------------------------------------------------------------------------
+    def run_plans(self) -> list[RunPlan]:
+        """Every run's plan (what the EventBridge emitter reads statuses from)."""
+        return list(self._runs.values())
+
     def task_plans(self, run_id: str) -> list[TaskPlan]:
         """A run's task plans (what the EventBridge emitter reads statuses from)."""
         return self._plan_tasks(run_id)

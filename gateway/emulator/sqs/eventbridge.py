@@ -19,7 +19,13 @@ import orjson
 from gateway.emulator.aws.data import seconds
 from gateway.emulator.faults import Faults
 from gateway.emulator.healthomics.data import HealthOmicsData
-from gateway.emulator.healthomics.timeline import SETTLED_RUN, STARTING_S, STOP_S, RunPlan
+from gateway.emulator.healthomics.timeline import (
+    SETTLED_RUN,
+    STARTING_S,
+    STOP_S,
+    RunPlan,
+    TaskPlan,
+)
 from gateway.emulator.sqs.queues import Queue
 
 SERVICE = "events"
@@ -40,11 +46,11 @@ class EventBridgeEmitter:
         self._rng = random.Random(seed)
         #: Every envelope made (before faults), for tests: what EventBridge meant to deliver.
         self.emitted: list[dict[str, Any]] = []
+        self._tasks: dict[str, list[TaskPlan]] = {}  # plans are fixed: made once per run
 
     def __call__(self, before: datetime, after: datetime) -> None:
         events: list[dict[str, Any]] = []
-        for item in self.ho.all_runs():
-            plan = self.ho.run_plan(item["id"])
+        for plan in self.ho.run_plans():
             events.extend(self._run_changes(plan, before, after))
             if plan.status(before) not in SETTLED_RUN:
                 events.extend(self._task_changes(plan, before, after))
@@ -86,7 +92,10 @@ class EventBridgeEmitter:
         self, plan: RunPlan, before: datetime, after: datetime
     ) -> list[dict[str, Any]]:
         events = []
-        for task in self.ho.task_plans(plan.id):
+        tasks = self._tasks.get(plan.id)
+        if tasks is None:
+            tasks = self._tasks[plan.id] = self.ho.task_plans(plan.id)
+        for task in tasks:
             if not task.visible(plan, after):
                 continue
             was = task.status(plan, before) if task.visible(plan, before) else None

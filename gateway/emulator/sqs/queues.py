@@ -41,6 +41,11 @@ class QueueError(Exception):
         self.message = message
 
 
+#: Messages a queue keeps; beyond it the oldest go (SQS keeps them for its retention period;
+#: a demo left running with nobody consuming must not grow without bound).
+MAX_MESSAGES = 10_000
+
+
 class Queue:
     def __init__(self, url: str, clock: SimClock, visibility_timeout: int = 30) -> None:
         self.url = url
@@ -58,6 +63,7 @@ class Queue:
         message = Message(str(uuid.uuid4()), body, now, now)
         with self._lock:
             self._messages.append(message)
+            del self._messages[:-MAX_MESSAGES]
         return message
 
     def receive(self, limit: int, visibility: int | None) -> list[Message]:
