@@ -33,8 +33,12 @@ class Catalogue:
     """Stands in for the run catalogue's refresh entry point."""
 
     refreshed: list[tuple[str, str, str | None]] = field(default_factory=list)
+    failures: int = 0
 
     async def refresh_run(self, source: str, run_id: str, status: str | None) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("catalogue locked")
         self.refreshed.append((source, run_id, status))
 
 
@@ -258,3 +262,20 @@ async def test_forged_events_change_nothing_and_a_flood_is_rate_limited(
         reads = p.get_runs() - before
         assert 1 <= reads <= stats.woken + 1 and stats.woken + stats.limited == 40
         assert await ws.quiet(0.5) == [], "the run did not change: nothing to tell"
+
+
+async def test_a_message_whose_handling_fails_comes_back_soon_and_is_then_handled(
+    emulator: tuple[Emulator, str],
+) -> None:
+    emu, url = emulator
+    plan = pending_run(emu)
+    async with pushed(emu, url, poll=120.0, safety=600.0) as p:
+        await until(lambda: HO_SOURCE in p.app.state.hub.pushed)
+        p.catalogue.failures = 1
+        advance_to(emu, plan.start - timedelta(seconds=STARTING_S))
+        stats = p.app.state.events.stats
+        await until(lambda: stats.failed == 1 and p.queued() == 1)  # kept, not deleted
+        emu.clock.advance(6)  # past the 5 s it was hidden for (ChangeMessageVisibility)
+        await until(lambda: p.queued() == 0)
+        assert stats.failed == 1
+        assert len(p.catalogue.refreshed) == len(emu.events.emitted)  # type: ignore[union-attr]
