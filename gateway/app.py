@@ -27,6 +27,7 @@ from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -39,13 +40,16 @@ from gateway.graph.context import Context
 from gateway.http import SpecGraphQL
 from gateway.http.operations import OneOperationOrAName
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
-from gateway.live.hub import Hub
+from gateway.live.events import RunRefresher
+from gateway.live.sqs import EventConsumer
+from gateway.live.wiring import make_hub, start_consumer, stop_consumer
 from gateway.observability import hooks
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
 from gateway.policy import errorlog
 from gateway.policy.audit import audit_kept, audit_refused
+from gateway.policy.incremental import is_incremental
 from gateway.policy.limits import charge_quota
 from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries, refusal
 from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER, tracing_extension
@@ -54,6 +58,12 @@ from gateway.security.auth import ANONYMOUS, Authenticator, Principal, credentia
 from gateway.security.body import JsonGuard, code_ws_errors, ws_message_problem
 from gateway.security.gate import PRINCIPAL_KEY, GraphQLGate
 from gateway.security.quota import MemoryQueryQuota, QueryQuota
+from gateway.streaming import (
+    GatewayTransportWS,
+    guard_patches,
+    stream_transports,
+    wrap_incremental,
+)
 from gateway.upstream.loaders import Upstream
 
 #: A WebSocket before `connection_init` has proved who it is: no sources at all.
@@ -91,6 +101,7 @@ class GatewayGraphQL(SpecGraphQL):
     """Strawberry's ASGI view with our per-request context and a fast JSON encoder."""
 
     websocket_adapter_class = _TextFrames  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = GatewayTransportWS
 
     def __init__(
         self,
@@ -104,13 +115,23 @@ class GatewayGraphQL(SpecGraphQL):
         extra: list[Any] = [OneOperationOrAName]
         if tracing is not None:
             extra.append(tracing_extension(tracing.provider))
-        schema = build_schema(clouds, settings.graphql.introspection, extra)
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphql.playground else None)
+        schema = build_schema(
+            clouds, settings.graphql.introspection, extra, settings.graphql.incremental
+        )
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphql.playground else None,
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                GRAPHQL_WS_PROTOCOL,
+                *stream_transports(settings),
+            ),
+        )
         self.clouds = clouds
+        self.stream_transport_classes_by_protocol = stream_transports(settings)
         self.upstream = upstream
         self.settings = settings
-        live = settings.subscriptions
-        self.hub = Hub(live.poll_interval_seconds, live.max_interval_seconds)
+        self.hub = make_hub(settings, upstream.redis)
         cfg = settings.cache
         kept_bytes = min(cfg.responses_max_bytes, settings.limits.kept_answer_bytes)
         self.responses = ResponseCache(cfg.responses_max_entries, kept_bytes)
@@ -154,6 +175,31 @@ class GatewayGraphQL(SpecGraphQL):
             ) from None
         context.authenticate(principal)
         return unset
+
+    async def execute_operation(
+        self,
+        request: Any,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Any,
+    ) -> Any:
+        """SSE answers (and their `@defer`/`@stream` patches) under the ordinary policies."""
+        if isinstance(request_data, GraphQLRequestData) and request_data.protocol == "sse":
+            try:
+                request_data = await self.persisted.apply(request_data)
+            except GatewayError as exc:
+                return refusal(exc, context.request_id)
+            frames = await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+            if not isinstance(frames, AsyncIterator):  # a refusal before any execution
+                return frames
+            return guard_patches(frames, context, self.settings.graphql.suggestions)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -210,6 +256,8 @@ class GatewayGraphQL(SpecGraphQL):
             context=context,
             **kwargs,
         )
+        if is_incremental(result):  # patches follow: never kept, shaped and audited as they go
+            return wrap_incremental(result, context, self.settings.graphql.suggestions)  # type: ignore[no-any-return]
         if key is not None and not result.errors and result.data is not None:
             expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
             estimate = context.cost.calls if context.cost is not None else 1
@@ -232,9 +280,11 @@ def create_app(
     *,
     tracer_provider: TracerProvider | None = None,
     clouds: Clouds = DEFAULT_CLOUDS,
+    refresher: RunRefresher | None = None,
 ) -> Starlette:
     """The gateway for `settings` over the registry's `clouds`; tests may pass a prebuilt
-    `upstream`, a tracer provider, or a registry with a cloud of their own."""
+    `upstream`, a tracer provider, or a registry with a cloud of their own. `refresher` (the
+    run catalogue) is told of every EventBridge hint the consumer handles."""
     clouds.validate(settings)
     if settings.auth.mode == "none":
         log.warning(
@@ -267,11 +317,16 @@ def create_app(
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
+    consumer = EventConsumer(settings, up, graphql.hub, refresher)
+    pushed = consumer if settings.events.sqs_queue_url else None
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pushing = start_consumer(pushed)
         try:
             yield
         finally:
+            await stop_consumer(pushing)
             await graphql.hub.aclose()
             await up.aclose()
             if tracing is not None:
@@ -324,5 +379,6 @@ def create_app(
     app.state.graphql = graphql
     app.state.settings = settings
     app.state.hub = graphql.hub
+    app.state.events = pushed
     app.state.metrics = metrics
     return app

@@ -52,7 +52,7 @@ def _demo_settings(
                 "domain_id": domain_id,
             },
         ],
-        "graphql": {"playground": True, "introspection": True},
+        "graphql": {"playground": True, "introspection": True, "incremental": True},
         "auth": {"mode": "none"},
         "observability": {"log_format": "text"},
         "cursors": {"keys": [cursor_key]},

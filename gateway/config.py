@@ -151,6 +151,13 @@ class GraphQLConfig(_Section):
     persisted_queries: Literal["off", "auto", "allowlist"] = "auto"
     persisted_query_manifest: Path | None = None
     persisted_query_cache_size: int = Field(default=10_000, ge=1)
+    #: `@defer`/`@stream` (graphql-js 17's pending/incremental/completed frames over
+    #: multipart/mixed or SSE). Experimental in graphql-core 3.3, so off unless asked for.
+    incremental: bool = False
+    #: GraphQL over Server-Sent Events (`graphql-sse`, distinct connections) beside WebSocket.
+    sse: bool = True
+    #: A comment line this often keeps proxies from closing an idle event stream.
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
 
     @model_validator(mode="after")
     def _allowlist_needs_manifest(self) -> GraphQLConfig:
@@ -257,6 +264,25 @@ class SubscriptionsConfig(_Section):
     max_interval_seconds: float = Field(default=60.0, gt=0)
 
 
+class EventsConfig(_Section):
+    """EventBridge → SQS push: HealthOmics status-change events wake subscribers early.
+
+    Events are hints, never data: each makes the watched run be read fresh (rate-limited);
+    polling stays as the safety net, at `safety_poll_interval_seconds` while events flow.
+    """
+
+    #: The queue EventBridge delivers to (one shared by every HealthOmics source, or none).
+    sqs_queue_url: str | None = None
+    #: The queue's region and (for the emulator) endpoint; default: the first HealthOmics source.
+    region: str | None = None
+    endpoint_url: str | None = None
+    wait_seconds: int = Field(default=20, ge=0, le=20)
+    visibility_timeout_seconds: int = Field(default=30, ge=0, le=43_200)
+    #: Fresh reads caused by events, per second across the process (a forged flood costs this).
+    max_reads_per_second: float = Field(default=5.0, gt=0)
+    safety_poll_interval_seconds: float = Field(default=60.0, gt=0)
+
+
 class ObservabilityConfig(_Section):
     """Logs, metrics and traces. Traces are exported only when `otlp_endpoint` is set."""
 
@@ -286,6 +312,7 @@ class Settings(BaseSettings):
     subscriptions: SubscriptionsConfig = SubscriptionsConfig()
     pricing: PricingConfig = PricingConfig()
     logs: LogsConfig = LogsConfig()
+    events: EventsConfig = EventsConfig()
     observability: ObservabilityConfig = ObservabilityConfig()
 
     @model_validator(mode="after")

@@ -64,6 +64,19 @@ def call_budget(deadline_seconds: float | None) -> Iterator[CallBudget]:
         _BUDGET.reset(token)
 
 
+@contextmanager
+def restore_budget(budget: CallBudget | None) -> Iterator[None]:
+    """Re-enter an operation's budget for work it left for later (`@defer`/`@stream` parts)."""
+    if budget is None or _BUDGET.get() is budget:
+        yield
+        return
+    token = _BUDGET.set(budget)
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
+
+
 def current_budget() -> CallBudget | None:
     return _BUDGET.get()
 

@@ -16,8 +16,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # Apollo composition + gateway for the federation test, graphql-http's audit for the HTTP test,
-# each pinned by its package-lock.json.
-for js in tests/federation/js tests/http/js; do
+# and the live transports' real clients (graphql-sse, meros, Apollo Client 4), each pinned by its
+# package-lock.json.
+for js in tests/federation/js tests/http/js tests/live/js; do
   if [ ! -d "$js/node_modules" ]; then
     (cd "$js" && npm ci --no-audit --no-fund)
   fi

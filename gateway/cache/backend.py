@@ -25,6 +25,9 @@ class CacheBackend(Protocol):
 
     async def set(self, key: str, value: Any, ttl: float) -> None: ...
 
+    async def delete(self, key: str) -> None:
+        """Forget `key` (a push event says upstream changed); absent keys are fine."""
+
     async def aclose(self) -> None: ...
 
 
@@ -85,6 +88,10 @@ class MemoryBackend(ExpiringLRU):
     async def set(self, key: str, value: Any, ttl: float) -> None:
         if ttl > 0:
             self.put(key, value, time.monotonic() + ttl, size_of(value))
+
+    async def delete(self, key: str) -> None:
+        if key in self._data:
+            self._drop(key)
 
     async def aclose(self) -> None:
         self.clear()

@@ -68,6 +68,16 @@ class RedisBackend:
                 return
         await self._local.set(key, value, ttl)
 
+    async def delete(self, key: str) -> None:
+        if self.outage.available():
+            try:
+                await self._client.delete(self._prefix + key)
+            except REDIS_FAILURES as exc:
+                self.outage.failed(exc)
+            else:
+                self._recovered()
+        await self._local.delete(key)
+
     def _recovered(self) -> None:
         if self.outage.degraded:
             self._local.clear()

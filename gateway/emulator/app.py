@@ -49,6 +49,9 @@ from gateway.emulator.healthomics.data import HealthOmicsData
 from gateway.emulator.healthomics.workflow_logs import GROUP as LOG_GROUP
 from gateway.emulator.healthomics.workflow_logs import WorkflowLogs
 from gateway.emulator.held import ClientGone, unless_disconnected
+from gateway.emulator.sqs.eventbridge import EventBridgeEmitter
+from gateway.emulator.sqs.queues import Queues
+from gateway.emulator.sqs.service import SqsService
 from gateway.emulator.tencent.data import TencentData
 from gateway.emulator.tencent.run_logs import RunLogs
 from gateway.emulator.tencent.service import TencentService
@@ -59,6 +62,10 @@ _FAULT_ERRORS = {
     "throttle": ("ThrottlingException", "Rate exceeded", 429),
     "error": ("InternalServerException", "An internal error occurred. Try again.", 500),
 }
+
+
+#: The queue an EventBridge rule for `aws.omics` status changes delivers to.
+EVENT_QUEUE = "omics-status-events"
 
 
 class AwsDispatcher:
@@ -177,6 +184,15 @@ class Emulator:
         """The AWS accounts whose roles STS assumes; the first is the base credentials' own."""
         return [account_id(self.seed + k) for k in range(ACCOUNTS)]
 
+    #: SQS queues, and the one HealthOmics' EventBridge events are delivered to.
+    sqs: Queues | None = None
+    events: EventBridgeEmitter | None = None
+
+    @property
+    def event_queue_url(self) -> str:
+        assert self.events is not None
+        return self.events.queue.url
+
     def dataset(self) -> dict[str, Any]:
         """The `/_emulator/dataset` document: top-level ids per service and region."""
         summary: dict[str, Any] = {
@@ -232,6 +248,11 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
     tencent = TencentService(tc, clock, faults, calls, RunLogs(tc, clock, secret))
     workflow_logs = WorkflowLogs(ho)
     pricing = PricingService(Pager(PRICING, secret, faults, calls))
+    queues = Queues(clock)
+    emitter = EventBridgeEmitter(
+        ho, queues.create(ho.region, ho.account, EVENT_QUEUE), faults, seed
+    )
+    clock.listen(emitter)
     json_services: list[JsonService] = [
         JsonService(
             LOGS,
@@ -246,6 +267,7 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
             validation_code="InvalidParameterException",
         ),
         JsonService(PRICING, pricing.operations, validation_code="InvalidParameterException"),
+        SqsService(queues).json_service(),
     ]
     json_dispatcher = JsonDispatcher(json_services, faults, calls)
 
@@ -277,6 +299,8 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
         scale=scale,
         quotas=quotas,
         sts=sts,
+        sqs=queues,
+        events=emitter,
     )
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"]
     app.router.routes.extend(

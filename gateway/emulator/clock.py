@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+#: Told (before, after) each time simulated time moves: the EventBridge emitter diffs states.
+Listener = Callable[[datetime, datetime], None]
 
 #: The instant every dataset is generated relative to; fixed so a seed always gives the same data.
 EPOCH = datetime(2026, 11, 2, 9, 0, 0, tzinfo=UTC)
@@ -15,6 +19,10 @@ class SimClock:
     def __init__(self, start: datetime = EPOCH) -> None:
         self._now = start
         self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    def listen(self, listener: Listener) -> None:
+        self._listeners.append(listener)
 
     def now(self) -> datetime:
         with self._lock:
@@ -25,5 +33,9 @@ class SimClock:
         if seconds < 0:
             raise ValueError("simulated time only moves forward")
         with self._lock:
+            before = self._now
             self._now += timedelta(seconds=seconds)
-            return self._now
+            after = self._now
+        for listener in self._listeners:
+            listener(before, after)
+        return after

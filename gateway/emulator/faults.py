@@ -49,6 +49,10 @@ class OperationFaults:
     short_pages: bool = False
     empty_pages: bool = False
     token_on_last_page: bool = False
+    #: EventBridge delivery (service `events`): lose, repeat or shuffle status-change events.
+    drop_rate: float = 0.0
+    duplicate_rate: float = 0.0
+    reorder: bool = False
     #: One of ANSWER_FAULTS: how a successful answer is spoiled ("" = not at all).
     answer: str = ""
 

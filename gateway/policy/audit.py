@@ -15,6 +15,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError
+from gateway.policy.incremental import initial
 
 log = logging.getLogger("gateway.audit")
 
@@ -38,7 +39,7 @@ def _code(error: GraphQLError) -> str:
 
 def audit(ec: ExecutionContext) -> None:
     context = ec.context
-    result = ec.result
+    result = initial(ec.result)
     errors = list(getattr(result, "errors", None) or ec.pre_execution_errors or [])
     codes = sorted({_code(e) for e in errors})
     refused = sorted(

@@ -17,6 +17,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from gateway.errors import ErrorCode, GatewayError
+from gateway.policy.incremental import initial, is_bad_initial_count
 
 log = logging.getLogger("gateway.errors")
 
@@ -28,6 +29,13 @@ _TOKEN_LIMIT = re.compile(r"Document contains more than \d+ tokens")
 def shape_error(error: GraphQLError, request_id: str, suggestions: bool = True) -> GraphQLError:
     """The client's view of `error`: a code from the table and the request's id, always."""
     original = error.original_error
+    if is_bad_initial_count(original):
+        return GraphQLError(
+            "@stream(initialCount:) must be 0 or more",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": ErrorCode.BAD_USER_INPUT.value, "requestId": request_id},
+        )
     if isinstance(original, GatewayError):
         error.extensions = {**(error.extensions or {}), "requestId": request_id}
         return error
@@ -69,7 +77,7 @@ class ErrorPolicy(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        result = initial(self.execution_context.result)
         if not result or not result.errors:
             return
         context = self.execution_context.context

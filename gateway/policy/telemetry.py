@@ -16,6 +16,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from gateway.observability import hooks
+from gateway.policy.incremental import initial
 
 STATS_HEADER = "x-upstream-stats"
 STATS_EXTENSION = "upstreamStats"
@@ -44,7 +45,7 @@ class Telemetry(SchemaExtension):
         start = time.perf_counter()
         yield
         ctx = self.execution_context
-        result = ctx.result
+        result = initial(ctx.result)
         errors = list(result.errors or []) if result else list(ctx.pre_execution_errors or [])
         data = result.data if result else None
         hooks.operation(

@@ -15,11 +15,13 @@ import strawberry
 import strawberry.federation
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gateway.clouds.base import Clouds
 from gateway.graph.provider import bind_providers
 from gateway.policy.errors import ErrorPolicy
+from gateway.policy.incremental import StreamArgumentsRule
 from gateway.policy.limits import GuardedParserCache, GuardedValidationCache, QueryGuard
 from gateway.policy.telemetry import Telemetry
 from gateway.schema import fastpath
@@ -38,8 +40,12 @@ class GatewaySchema(strawberry.federation.Schema):
 
 
 def build_schema(
-    clouds: Clouds, introspection: bool = True, extra_extensions: Sequence[Any] = ()
+    clouds: Clouds,
+    introspection: bool = True,
+    extra_extensions: Sequence[Any] = (),
+    incremental: bool = False,
 ) -> strawberry.Schema:
+    """`incremental` adds `@defer`/`@stream` (`[graphql] incremental`; experimental upstream)."""
     # Telemetry first: its exit runs last, after ErrorPolicy has shaped the errors. The guard
     # refuses over-budget documents before validation; its caches keep parse errors visible.
     extensions: list[Any] = [
@@ -50,6 +56,8 @@ def build_schema(
         GuardedValidationCache,
     ]
     extensions.extend(extra_extensions)
+    if incremental:
+        extensions.append(partial(AddValidationRules, [StreamArgumentsRule]))
     if not introspection:
         # A factory, not an instance: instances are deprecated since Strawberry 0.341.
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
@@ -65,6 +73,7 @@ def build_schema(
         types=types,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
+        config=StrawberryConfig(enable_experimental_incremental_execution=incremental),
     )
     fastpath.install(schema)
     describe_nulls(schema)

@@ -23,6 +23,7 @@ from gateway.errors import ErrorCode, GatewayError, bad_input, quoted
 from gateway.graph.context import Context, Info
 from gateway.graph.ids import parse_global_id
 from gateway.graph.interfaces import Batch, Run
+from gateway.live.events import watch_key
 from gateway.live.hub import Snapshot
 from gateway.schema.query import resolve_node
 from gateway.security.auth import Principal, unauthenticated
@@ -84,13 +85,21 @@ async def _watch(
     if hub is None:
         raise GatewayError("subscriptions are not served here", ErrorCode.INTERNAL)
 
-    async def probe() -> Snapshot[_Event]:
-        loaders = Loaders(upstream, fresh=True)
-        fresh = Context(upstream=upstream, loaders=loaders, request_id=context.request_id)
-        obj: Any = await resolve_node(cast(Info, _ProbeInfo(fresh, info.schema)), value)
+    async def read(fresh: bool) -> Snapshot[_Event]:
+        loaders = Loaders(upstream, fresh=fresh)
+        ctx = Context(upstream=upstream, loaders=loaders, request_id=context.request_id)
+        obj: Any = await resolve_node(cast(Info, _ProbeInfo(ctx, info.schema)), value)
         return Snapshot(_Event(obj, loaders), fingerprint(obj), obj.state in settled)
 
-    events = cast(AsyncGenerator[_Event, None], hub.watch((type_name, source, native), probe))
+    async def probe() -> Snapshot[_Event]:
+        return await read(True)
+
+    async def reread() -> Snapshot[_Event]:
+        """Another replica polled: read through the shared cache its poll refilled."""
+        return await read(False)
+
+    key = watch_key(type_name, source, native)
+    events = cast(AsyncGenerator[_Event, None], hub.watch(key, probe, reread))
     while True:
         try:
             # A credential that expires ends the subscription then, not at the next change.

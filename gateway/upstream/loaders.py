@@ -116,6 +116,15 @@ class Upstream:
         """The cache key of one upstream call of `source`."""
         return cache_key(source, self._fingerprints.get(source, ""), *parts)
 
+    async def forget(self, source: str, *parts: object) -> None:
+        """Drop one cached upstream result (a push event says it changed)."""
+        await self.cache.backend.delete(self.key(source, *parts))
+
+    async def cached(self, source: str, *parts: object) -> Any:
+        """One cached upstream result, or None: never an upstream call."""
+        found = await self.cache.backend.get(self.key(source, *parts))
+        return None if found is None else found[0]
+
     def scoped(self, granted: frozenset[str] | None) -> Upstream:
         """This upstream as one client sees it: only `granted` sources (None = all).
 

@@ -50,6 +50,26 @@ def iam_actions() -> set[str]:
     return actions
 
 
+#: The push consumer's queue actions (DeleteMessageBatch is authorised by sqs:DeleteMessage).
+SQS_ACTIONS = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}
+
+
+def sqs_actions() -> set[str]:
+    """What gateway/live/sqs.py calls, as IAM actions."""
+    calls = {
+        "".join(part.title() for part in name.split("_"))
+        for name in literals([ROOT / "gateway" / "live" / "sqs.py"]) | _methods()
+    }
+    ops = calls & aws_operations("sqs")
+    assert ops, "the consumer calls no SQS operation"
+    return {f"sqs:{op.removesuffix('Batch')}" for op in ops}
+
+
+def _methods() -> set[str]:
+    tree = ast.parse((ROOT / "gateway" / "live" / "sqs.py").read_text())
+    return {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+
+
 def test_iam_policy_is_exactly_what_the_aws_providers_call() -> None:
     omics = used("omics", provider_files("healthomics", "aws"), aws_operations("omics"))
     datazone = used("datazone", provider_files("datazone"), aws_operations("datazone"))
@@ -59,11 +79,13 @@ def test_iam_policy_is_exactly_what_the_aws_providers_call() -> None:
     assert logs == {"GetLogEvents", "FilterLogEvents"} and pricing == {"GetProducts"}
     expected = {f"omics:{op}" for op in omics} | {f"datazone:{op}" for op in datazone}
     expected |= {f"logs:{op}" for op in logs} | {f"pricing:{op}" for op in pricing}
-    assert iam_actions() == expected
+    assert sqs_actions() == SQS_ACTIONS
+    assert iam_actions() == expected | SQS_ACTIONS
 
 
 def test_iam_policy_has_no_write_action() -> None:
-    for action in iam_actions():
+    """Upstream data is only read; the event queue's messages are consumed (deleted) by design."""
+    for action in iam_actions() - SQS_ACTIONS:
         service, op = action.split(":")
         assert op in aws_operations(service), f"{action} is not a real operation"
         assert op.startswith(READ_VERBS), f"{action} is not a read"

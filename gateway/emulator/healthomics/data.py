@@ -334,6 +334,10 @@ class HealthOmicsData:
             f":log-stream:{stream}"
         )
 
+    def run_plans(self) -> list[RunPlan]:
+        """Every run's plan (what the EventBridge emitter reads statuses from)."""
+        return list(self._runs.values())
+
     def _plan_tasks(self, run_id: str) -> list[TaskPlan]:
         registry = f"{self.account}.dkr.ecr.{self.region}.amazonaws.com"
         return plan_tasks(self.seed, self._runs[run_id], self._task_ids, registry)
