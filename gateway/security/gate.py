@@ -9,7 +9,6 @@ through: their credential comes in `connection_init` (see `GatewayGraphQL.on_ws_
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -17,6 +16,7 @@ import orjson
 from starlette.datastructures import Headers
 
 from gateway.errors import ErrorCode, GatewayError
+from gateway.observability.hooks import current_request_id
 from gateway.security.auth import Authenticator, credential_from_headers
 from gateway.security.body import CodedErrors, JsonGuard, RequestRejected
 
@@ -32,9 +32,9 @@ log = logging.getLogger(__name__)
 
 
 async def _reply(send: Send, status: int, message: str, code: ErrorCode, **extensions: Any) -> None:
-    body = orjson.dumps(
-        {"errors": [{"message": message, "extensions": {"code": code.value, **extensions}}]}
-    )
+    """A request error as the HTTP layer answers them: `errors` only, with the request's id."""
+    extensions = {"code": code.value, **extensions, "requestId": current_request_id()}
+    body = orjson.dumps({"errors": [{"message": message, "extensions": extensions}]})
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="runs-gateway"'))
@@ -72,7 +72,9 @@ class GraphQLGate:
         headers = Headers(scope=scope)
         body, too_large = await self._read_body(headers, receive)
         if too_large:
-            self.on_refused(uuid.uuid4().hex, "request body too large", ErrorCode.QUERY_TOO_COSTLY)
+            self.on_refused(
+                current_request_id(), "request body too large", ErrorCode.QUERY_TOO_COSTLY
+            )
             await _reply(
                 send,
                 413,
@@ -87,7 +89,7 @@ class GraphQLGate:
                     credential_from_headers(dict(headers.items()))
                 )
             except GatewayError as exc:
-                self.on_refused(uuid.uuid4().hex, exc.message, exc.code)
+                self.on_refused(current_request_id(), exc.message, exc.code)
                 await _reply(send, 401, exc.message, ErrorCode.UNAUTHENTICATED)
                 return
             scope[PRINCIPAL_KEY] = principal
@@ -99,7 +101,7 @@ class GraphQLGate:
                 scope.get("query_string", b""),
             )
         except RequestRejected as exc:
-            self.on_refused(uuid.uuid4().hex, exc.message, exc.code)
+            self.on_refused(current_request_id(), exc.message, exc.code)
             await _reply(send, exc.status, exc.message, exc.code)
             return
 
