@@ -48,7 +48,9 @@ def resolve_url(cfg: CatalogConfig) -> str:
     if cfg.url_file is not None:
         url = cfg.url_file.read_text().strip()
         if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(f"{cfg.url_file}: not a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+            raise ValueError(
+                f"{cfg.url_file}: not a sqlite+aiosqlite:// or postgresql+asyncpg:// URL"
+            )
         return url
     if cfg.url is not None:
         return cfg.url

@@ -70,9 +70,7 @@ class RunQuery:
         if self.stopped_before is not None:
             cond.append(and_(c.stopped_ms.is_not(None), c.stopped_ms < self.stopped_before))
         if self.name_contains:
-            cond.append(
-                func.lower(c.name).contains(self.name_contains.lower(), autoescape=True)
-            )
+            cond.append(func.lower(c.name).contains(self.name_contains.lower(), autoescape=True))
         if self.workflow is not None:
             cond.append(c.workflow == self.workflow)
         if self.batch_id is not None:
@@ -216,6 +214,10 @@ def _group_column(key: StatsKey) -> Any:
     return runs.c[key.value].label(key.value)
 
 
+def _seconds(ms: Any) -> float | None:
+    return None if ms is None else float(ms) / 1000.0
+
+
 def _rank(n: Any, percent: int) -> Any:
     # Nearest rank: ceil(n × p / 100) in integer arithmetic (SQLite has no CEIL everywhere).
     return (n * percent + 99) // 100
@@ -258,16 +260,14 @@ async def stats(engine: AsyncEngine, query: RunQuery, group_by: Sequence[StatsKe
     for r in counts:
         key = tuple(r[i] for i in range(len(names)))
         p = by_key.get(key)
-        sec = (lambda v: None if v is None else v / 1000.0)
         groups.append(
             Group(
                 keys={k: key[i] for i, k in enumerate(group_by)},
                 count=int(r.n),
-                p50=sec(p.p50) if p is not None else None,
-                p95=sec(p.p95) if p is not None else None,
-                max=sec(p.mx) if p is not None else None,
+                p50=_seconds(p.p50) if p is not None else None,
+                p95=_seconds(p.p95) if p is not None else None,
+                max=_seconds(p.mx) if p is not None else None,
             )
         )
     groups.sort(key=lambda g: tuple("" if v is None else str(v) for v in g.keys.values()))
     return groups
-

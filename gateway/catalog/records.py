@@ -24,20 +24,82 @@ from gateway.types import ProviderKind, Record
 HO, TC, DZ = ProviderKind.HEALTHOMICS, ProviderKind.TENCENT_OMICS, ProviderKind.DATAZONE
 
 _HO_RUN = frozenset(
-    "arn id cacheId cacheBehavior engineVersion status workflowId workflowType runId name "
-    "runGroupId batchId priority digest storageCapacity outputUri logLevel resourceDigests "
-    "startedBy creationTime startTime stopTime statusMessage tags accelerators retentionMode "
-    "failureReason logLocation uuid runOutputUri storageType workflowOwnerId "
-    "workflowVersionName workflowUuid workflowName networkingMode scratchStorageMode "
-    "configuration engineSettings definition".split()
+    [
+        "arn",
+        "id",
+        "cacheId",
+        "cacheBehavior",
+        "engineVersion",
+        "status",
+        "workflowId",
+        "workflowType",
+        "runId",
+        "name",
+        "runGroupId",
+        "batchId",
+        "priority",
+        "digest",
+        "storageCapacity",
+        "outputUri",
+        "logLevel",
+        "resourceDigests",
+        "startedBy",
+        "creationTime",
+        "startTime",
+        "stopTime",
+        "statusMessage",
+        "tags",
+        "accelerators",
+        "retentionMode",
+        "failureReason",
+        "logLocation",
+        "uuid",
+        "runOutputUri",
+        "storageType",
+        "workflowOwnerId",
+        "workflowVersionName",
+        "workflowUuid",
+        "workflowName",
+        "networkingMode",
+        "scratchStorageMode",
+        "configuration",
+        "engineSettings",
+        "definition",
+    ]
 )
 _TC_RUN = frozenset(
-    "RunUuid ProjectId ApplicationId RunGroupId EnvironmentId UserDefinedId TableId "
-    "TableRowUuid Status ExecutionTime Cache ErrorMessage CreateTime UpdateTime".split()
+    [
+        "RunUuid",
+        "ProjectId",
+        "ApplicationId",
+        "RunGroupId",
+        "EnvironmentId",
+        "UserDefinedId",
+        "TableId",
+        "TableRowUuid",
+        "Status",
+        "ExecutionTime",
+        "Cache",
+        "ErrorMessage",
+        "CreateTime",
+        "UpdateTime",
+    ]
 )
 _DZ_RUN = frozenset(
-    "domainId id runId jobId jobType runMode status error createdBy createdAt startTime "
-    "endTime".split()
+    [
+        "domainId",
+        "id",
+        "runId",
+        "jobId",
+        "jobType",
+        "runMode",
+        "status",
+        "error",
+        "createdBy",
+        "createdAt",
+        "startTime",
+        "endTime",
+    ]
 )
 #: What `store_parameters = true` adds; never stored otherwise.
 SENSITIVE: dict[ProviderKind, frozenset[str]] = {
@@ -47,12 +109,41 @@ SENSITIVE: dict[ProviderKind, frozenset[str]] = {
 }
 _ALLOWED = {HO: _HO_RUN, TC: _TC_RUN, DZ: _DZ_RUN}
 _HO_TASK = frozenset(
-    "taskId status name cpus cacheHit cacheS3Uri memory creationTime startTime stopTime gpus "
-    "instanceType uuid".split()
+    [
+        "taskId",
+        "status",
+        "name",
+        "cpus",
+        "cacheHit",
+        "cacheS3Uri",
+        "memory",
+        "creationTime",
+        "startTime",
+        "stopTime",
+        "gpus",
+        "instanceType",
+        "uuid",
+    ]
 )
 _TC_CALL = frozenset(
-    "RunType RunId ParentId JobId CallName ScatterIndex Status ErrorMessage StartTime "
-    "SubmitTime EndTime Preprocess PostProcess CallCached WorkDir Meta".split()
+    [
+        "RunType",
+        "RunId",
+        "ParentId",
+        "JobId",
+        "CallName",
+        "ScatterIndex",
+        "Status",
+        "ErrorMessage",
+        "StartTime",
+        "SubmitTime",
+        "EndTime",
+        "Preprocess",
+        "PostProcess",
+        "CallCached",
+        "WorkDir",
+        "Meta",
+    ]
 )
 
 

@@ -20,6 +20,8 @@ from gateway.catalog.records import RunRow, dumps, loads
 from gateway.catalog.tables import leases, run_tags, runs, sources, tasks
 
 DAY_MS = 86_400_000
+#: Providers whose runs have a task breakdown (DataZone job runs have none).
+WITH_TASKS = ("healthomics", "tencent-omics")
 
 
 def now_ms() -> int:
@@ -88,9 +90,7 @@ class Store:
                 .where(sources.c.source_key == key)
                 .values(sweep_seq=sources.c.sweep_seq + 1)
             )
-            seq = await conn.scalar(
-                select(sources.c.sweep_seq).where(sources.c.source_key == key)
-            )
+            seq = await conn.scalar(select(sources.c.sweep_seq).where(sources.c.source_key == key))
         return int(seq or 0)
 
     async def sweep_done(self, key: str, error: str | None) -> None:
@@ -218,6 +218,8 @@ class Store:
                     runs.c.source_key == key,
                     runs.c.settled.is_(True),
                     runs.c.tasks_synced_ms.is_(None),
+                    runs.c.provider.in_(WITH_TASKS),
+                    runs.c.state != "DELETED",
                     runs.c.deleted_upstream_ms.is_(None),
                 )
                 .order_by(runs.c.id)
@@ -326,7 +328,9 @@ class Store:
         ]
         if retention_days > 0:
             conds.append(runs.c.created_ms < now - retention_days * DAY_MS)
-        orphan = runs.c.source_key.not_in(list(configured)) if configured else runs.c.id.is_not(None)
+        orphan = (
+            runs.c.source_key.not_in(list(configured)) if configured else runs.c.id.is_not(None)
+        )
         if orphans_now:
             conds.append(orphan)
         else:

@@ -27,6 +27,9 @@ from sqlalchemy import (
 #: The order key of a run lacking that time (greater than any real epoch-ms value).
 MISSING = 2**62
 
+#: BIGINT ids; SQLite's rowid alias must be spelled INTEGER to autoincrement.
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
 metadata = MetaData()
 
 sources = Table(
@@ -47,7 +50,9 @@ sources = Table(
 runs = Table(
     "catalog_runs",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("source_key", String(32), nullable=False),
     Column("provider", String(32), nullable=False),
     Column("native_id", String(128), nullable=False),

@@ -56,9 +56,7 @@ def upgrade() -> None:
         sa.Column("deleted_upstream_ms", sa.BigInteger),
         sa.UniqueConstraint("source_key", "native_id", name="uq_catalog_runs_source_native"),
     )
-    op.create_index(
-        "ix_catalog_runs_created", "catalog_runs", ["source_key", "created_ms", "id"]
-    )
+    op.create_index("ix_catalog_runs_created", "catalog_runs", ["source_key", "created_ms", "id"])
     op.create_index("ix_catalog_runs_state_created", "catalog_runs", ["state", "created_ms", "id"])
     op.create_index("ix_catalog_runs_started", "catalog_runs", ["started_key", "id"])
     op.create_index("ix_catalog_runs_stopped", "catalog_runs", ["stopped_key", "id"])
