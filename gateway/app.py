@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -31,6 +32,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.cache.responses import ResponseCache, response_key
+from gateway.catalog.database import SchemaTooNew
+from gateway.catalog.service import Catalog
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.graph.context import Context
@@ -234,11 +237,19 @@ def create_app(
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
+    catalog = (
+        Catalog(settings, up.providers, limiter=up.limiter) if settings.catalog.enabled else None
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if catalog is not None:
+            await open_catalog(catalog, up)
         try:
             yield
         finally:
+            if catalog is not None:
+                await catalog.aclose()
             await graphql.hub.aclose()
             await up.aclose()
             if tracing is not None:
@@ -288,4 +299,19 @@ def create_app(
     app.state.settings = settings
     app.state.hub = graphql.hub
     app.state.metrics = metrics
+    app.state.catalog = catalog
     return app
+
+
+async def open_catalog(catalog: Catalog, up: Upstream) -> None:
+    """Migrate and start syncing; a catalogue that cannot open leaves the gateway serving live
+    fields (its own fields answer CATALOG_UNAVAILABLE) and `/readyz` unaffected."""
+    try:
+        await catalog.open()
+    except SchemaTooNew:
+        raise
+    except (SQLAlchemyError, OSError) as exc:
+        log.error("run catalogue unavailable: %s", exc)
+        return
+    up.catalog = catalog
+    catalog.start()

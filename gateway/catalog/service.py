@@ -88,6 +88,7 @@ class Catalog:
         self.keys = {name: s.key for name, s in self.syncs.items()}
         self._due: dict[str, float] = {}
         self._held: set[str] = set()
+        self._locks: dict[str, asyncio.Lock] = {}
         self._task: asyncio.Task[None] | None = None
         self.ready = False
 
@@ -136,6 +137,10 @@ class Catalog:
 
     async def step(self, name: str) -> bool:
         """Take or renew `name`'s lease; sweep it when due. True when a sweep ran."""
+        async with self._locks.setdefault(name, asyncio.Lock()):  # one sweep per source here
+            return await self._step(name)
+
+    async def _step(self, name: str) -> bool:
         lease = self._lease(name)
         if not await self.store.acquire(lease, self.holder, self.cfg.lease_seconds):
             self._held.discard(name)

@@ -7,10 +7,11 @@ from typing import Any
 
 import strawberry
 
-from gateway.clouds.datazone.graph import DataZoneJob, DataZoneRoots
-from gateway.clouds.healthomics.graph import HealthOmicsRoots
-from gateway.clouds.tencent.graph import TencentRoots
+from gateway.clouds.datazone.graph import DataZoneJob, DataZoneJobRun, DataZoneRoots
+from gateway.clouds.healthomics.graph import HealthOmicsRoots, HealthOmicsRun
+from gateway.clouds.tencent.graph import TencentRoots, TencentRun
 from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.graph import catalog as cat
 from gateway.graph.context import Info
 from gateway.graph.ids import parse_global_id
 from gateway.graph.interfaces import (
@@ -31,6 +32,14 @@ ROOTS: dict[ProviderKind, Any] = {
     ProviderKind.TENCENT_OMICS: TencentRoots(),
     ProviderKind.DATAZONE: DataZoneRoots(),
 }
+
+cat.RUN_MAKERS.update(
+    {
+        ProviderKind.HEALTHOMICS: HealthOmicsRun.make,
+        ProviderKind.TENCENT_OMICS: TencentRun.make,
+        ProviderKind.DATAZONE: DataZoneJobRun.make,
+    }
+)
 
 
 def _roots(info: Info, source: str) -> Any:
@@ -143,3 +152,32 @@ class Query:
         if not isinstance(roots, DataZoneRoots):
             raise bad_input(f"source {source!r} is not a DataZone source")
         return roots.job(info, source, id)
+
+    @strawberry.field(
+        description="Runs of every source you may read, from the catalogue: filtered, ordered, "
+        "counted exactly. Null with CATALOG_UNAVAILABLE when the catalogue is down."
+    )
+    async def search_runs(
+        self,
+        info: Info,
+        filter: cat.RunFilter | None = None,
+        order_by: cat.RunOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> RunConnection | None:
+        return await cat.search_runs(info, filter, order_by, first, after, last, before)
+
+    @strawberry.field(description="Counts and durations of catalogued runs, grouped.")
+    async def run_stats(
+        self,
+        info: Info,
+        group_by: list[cat.RunStatsKey],
+        filter: cat.RunFilter | None = None,
+    ) -> list[cat.RunStatsGroup] | None:
+        return await cat.run_stats(info, filter, group_by)
+
+    @strawberry.field(description="How fresh the run catalogue is, per source you may read.")
+    async def catalog(self, info: Info) -> cat.CatalogInfo:
+        return await cat.catalog_info(info)

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import math
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiodataloader import DataLoader
 
@@ -35,6 +35,9 @@ from gateway.ratelimit import RateLimiter
 from gateway.ratelimit.redis import rate_limiter_for
 from gateway.types import Listing, Page, PageRef, Provider, ProviderKind
 from gateway.upstream.resilience import Guards
+
+if TYPE_CHECKING:
+    from gateway.catalog.service import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,8 @@ class Upstream:
         #: Sources this view may reach; None = all (see `scoped`).
         self.granted: frozenset[str] | None = None
         self.root: Upstream = self
+        #: The run catalogue when `[catalog] enabled` (set by the app once it opened).
+        self.catalog: Catalog | None = None
         keys = settings.cursors.keys
         if not keys:
             log.warning(

@@ -32,9 +32,7 @@ async def fresh_database(server: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def catalog_url(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[str]:
+async def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database URL of each kind."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'catalog.sqlite3'}"
