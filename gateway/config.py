@@ -217,6 +217,8 @@ class CatalogConfig(_Section):
     """
 
     enabled: bool = False
+    #: Whether this process syncs (under leases) or only serves what others synced.
+    sync: bool = True
     url: str | None = Field(default=None, pattern=r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://")
     url_file: Path | None = None
     data_dir: Path = Path("data")

@@ -102,8 +102,8 @@ class Catalog:
         self.ready = True
 
     def start(self) -> None:
-        """Run the background loop (in `gateway serve`)."""
-        if self._task is None:
+        """Run the background loop (in `gateway serve`) unless `[catalog] sync = false`."""
+        if self._task is None and self.cfg.sync:
             self._task = asyncio.create_task(self._loop(), name="catalog-sync")
 
     async def aclose(self) -> None:

@@ -30,6 +30,9 @@ MISSING = 2**62
 #: BIGINT ids; SQLite's rowid alias must be spelled INTEGER to autoincrement.
 _ID = BigInteger().with_variant(Integer, "sqlite")
 
+#: Names order by code point everywhere: SQLite's BINARY collation, PostgreSQL's "C".
+NAME_KEY = String(256).with_variant(String(256, collation="C"), "postgresql")
+
 metadata = MetaData()
 
 sources = Table(
@@ -68,7 +71,7 @@ runs = Table(
     Column("started_key", BigInteger, nullable=False),
     Column("stopped_key", BigInteger, nullable=False),
     Column("duration_key", BigInteger, nullable=False),
-    Column("name_key", String(256), nullable=False),
+    Column("name_key", NAME_KEY, nullable=False),
     #: The allow-listed upstream record as JSON (see `gateway.catalog.records`).
     Column("record", Text, nullable=False),
     #: The status the detail read (GetRun…) was made at; a change asks for it again.

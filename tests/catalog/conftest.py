@@ -40,6 +40,17 @@ async def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         yield await fresh_database(request.getfixturevalue("postgres_url"))
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def module_catalog_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """An empty database URL of each kind, shared by one module's tests."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('cat') / 'catalog.sqlite3'}"
+    else:
+        yield await fresh_database(request.getfixturevalue("postgres_url"))
+
+
 @pytest.fixture
 async def engine(catalog_url: str) -> AsyncIterator[AsyncEngine]:
     """A migrated engine on each kind of database."""

@@ -15,6 +15,7 @@ branch_labels = None
 depends_on = None
 
 _ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+_NAME_KEY = sa.String(256).with_variant(sa.String(256, collation="C"), "postgresql")
 
 
 def upgrade() -> None:
@@ -47,7 +48,7 @@ def upgrade() -> None:
         sa.Column("started_key", sa.BigInteger, nullable=False),
         sa.Column("stopped_key", sa.BigInteger, nullable=False),
         sa.Column("duration_key", sa.BigInteger, nullable=False),
-        sa.Column("name_key", sa.String(256), nullable=False),
+        sa.Column("name_key", _NAME_KEY, nullable=False),
         sa.Column("record", sa.Text, nullable=False),
         sa.Column("detail_status", sa.String(64)),
         sa.Column("tasks_synced_ms", sa.BigInteger),
