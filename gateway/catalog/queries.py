@@ -121,6 +121,21 @@ def _key_column(order: RunOrder) -> Any:
     return runs.c[order.field.value]
 
 
+_MOVED = {
+    OrderField.CREATED_AT: ("moved_created_ms",),
+    OrderField.STARTED_AT: ("moved_started_ms",),
+    OrderField.STOPPED_AT: ("moved_stopped_ms",),
+    OrderField.DURATION: ("moved_started_ms", "moved_stopped_ms"),
+    OrderField.NAME: ("moved_name_ms",),
+}
+
+
+def unmoved_since(order: RunOrder, as_of: int) -> list[ColumnElement[bool]]:
+    """Rows whose order key has not changed since `as_of` (epoch µs): the rest may have been
+    met already at their old place in this walk, so they are left out of its later pages."""
+    return [runs.c[c] < as_of for c in _MOVED[order.field]]
+
+
 async def search(
     engine: AsyncEngine,
     query: RunQuery,
@@ -129,11 +144,12 @@ async def search(
     limit: int,
     cursor: Keyset | None = None,
     backward: bool = False,
+    as_of: int | None = None,
 ) -> Found:
     """Up to `limit` rows after `cursor` (before it when `backward`), in the order's direction.
 
     Rows come back in the order's direction either way; `has_more` says whether another row
-    lies beyond the page in the walk's direction.
+    lies beyond the page in the walk's direction. `as_of` is when the walk began.
     """
     col = _key_column(order)
     desc = order.descending != backward  # the direction rows are read in
@@ -141,6 +157,8 @@ async def search(
     if cursor is not None:
         pair, bound = tuple_(col, runs.c.id), tuple_(cursor.value, cursor.id)
         cond.append(pair < bound if desc else pair > bound)
+    if as_of is not None:
+        cond.extend(unmoved_since(order, as_of))
     ordering = [col.desc(), runs.c.id.desc()] if desc else [col.asc(), runs.c.id.asc()]
     stmt = (
         select(

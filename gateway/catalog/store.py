@@ -28,6 +28,20 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def now_us() -> int:
+    """Microseconds: when order keys move (fine enough that no read shares the instant)."""
+    return time.time_ns() // 1000
+
+
+#: Order key column → the column saying when it last changed.
+_MOVES = {
+    "created_ms": "moved_created_ms",
+    "started_key": "moved_started_ms",
+    "stopped_key": "moved_stopped_ms",
+    "name_key": "moved_name_ms",
+}
+
+
 @dataclass(frozen=True)
 class Known:
     """What the catalogue holds of one run, as the sync needs it to decide what to fetch."""
@@ -142,19 +156,22 @@ class Store:
         rows = list(rows)
         if not rows:
             return
-        stamp = now_ms()
+        stamp, moved_at = now_ms(), now_us()
         async with self.engine.begin() as conn:
             old = await conn.execute(
-                select(runs.c.native_id, runs.c.record).where(
+                select(runs.c.native_id, runs.c.record, *(runs.c[k] for k in _MOVES)).where(
                     runs.c.source_key == key, runs.c.native_id.in_([r.native_id for r in rows])
                 )
             )
-            records = {r.native_id: r.record for r in old}
+            priors = {r.native_id: r for r in old}
             for row in rows:
                 values = row.columns(stamp)
-                prior = records.get(row.native_id)
+                prior = priors.get(row.native_id)
+                for column, moved in _MOVES.items():
+                    if prior is None or prior._mapping[column] != values[column]:
+                        values[moved] = moved_at
                 if prior is not None and not detail:
-                    values["record"] = dumps({**loads(prior), **row.record})
+                    values["record"] = dumps({**loads(prior.record), **row.record})
                 values.update(source_key=key, synced_ms=stamp, deleted_upstream_ms=None)
                 if sweep is not None:
                     values["seen_sweep"] = sweep

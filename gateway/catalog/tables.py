@@ -72,6 +72,13 @@ runs = Table(
     Column("stopped_key", BigInteger, nullable=False),
     Column("duration_key", BigInteger, nullable=False),
     Column("name_key", NAME_KEY, nullable=False),
+    #: When each order key last changed, in epoch µs (a walk that began earlier skips rows
+    #: that moved since, so none is met twice): created, started, stopped (duration moves
+    #: with those), name.
+    Column("moved_created_ms", BigInteger, nullable=False, server_default="0"),
+    Column("moved_started_ms", BigInteger, nullable=False, server_default="0"),
+    Column("moved_stopped_ms", BigInteger, nullable=False, server_default="0"),
+    Column("moved_name_ms", BigInteger, nullable=False, server_default="0"),
     #: The allow-listed upstream record as JSON (see `gateway.catalog.records`).
     Column("record", Text, nullable=False),
     #: The status the detail read (GetRun…) was made at; a change asks for it again.

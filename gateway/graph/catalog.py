@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from gateway.catalog import queries as q
 from gateway.catalog.database import CatalogUnavailable
 from gateway.catalog.records import from_ms, to_ms
+from gateway.catalog.store import now_us
 from gateway.errors import bad_input
 from gateway.graph.context import Info
 from gateway.graph.interfaces import PageInfo, Run, RunConnection, RunEdge
@@ -197,20 +198,22 @@ def _binding(query: q.RunQuery, order: q.RunOrder) -> bytes:
     return f"catalog\x1fsearchRuns\x1f{digest}".encode()
 
 
-def _token(keyset: q.Keyset) -> str:
+def _token(keyset: q.Keyset, as_of: int) -> str:
     kind = "i" if isinstance(keyset.value, int) else "s"
-    return f"{kind}{keyset.id}:{keyset.value}"
+    return f"{kind}{keyset.id}:{as_of}:{keyset.value}"
 
 
-def _keyset(token: str) -> q.Keyset:
+def _keyset(token: str) -> tuple[q.Keyset, int]:
+    """(keyset, when the walk began) from a cursor's sealed token."""
     kind, rest = token[:1], token[1:]
-    ident, _, value = rest.partition(":")
-    if kind not in ("i", "s") or not ident.isdigit():
+    ident, _, rest = rest.partition(":")
+    as_of, _, value = rest.partition(":")
+    if kind not in ("i", "s") or not ident.isdigit() or not as_of.isdigit():
         raise bad_input("invalid cursor")
-    return q.Keyset(int(value) if kind == "i" else value, int(ident))
+    return q.Keyset(int(value) if kind == "i" else value, int(ident)), int(as_of)
 
 
-async def _open(info: Info, cursor: str, conn: bytes) -> q.Keyset:
+async def _open(info: Info, cursor: str, conn: bytes) -> tuple[q.Keyset, int]:
     up = info.context.upstream
     try:
         data = up.codec.decode(cursor, conn)
@@ -227,8 +230,8 @@ async def _open(info: Info, cursor: str, conn: bytes) -> q.Keyset:
     return _keyset(ref)
 
 
-async def _slot(info: Info, row: q.CatalogRun, size: int) -> Slot:
-    token = _token(row.keyset)
+async def _slot(info: Info, row: q.CatalogRun, size: int, as_of: int) -> Slot:
+    token = _token(row.keyset, as_of)
     if len(token.encode()) > MAX_INLINE_TOKEN:
         cfg = info.context.upstream.settings.cursors
         await info.context.upstream.store.put(
@@ -268,21 +271,30 @@ async def search_runs(
     check_page_args(first, last)
     query, keyed = run_query(info, catalog, flt), _order(order)
     conn = _binding(query, keyed)
-    cursor_after = await _open(info, after, conn) if after is not None else None
-    cursor_before = await _open(info, before, conn) if before is not None else None
+    opened_after = await _open(info, after, conn) if after is not None else None
+    opened_before = await _open(info, before, conn) if before is not None else None
+    opened = opened_after or opened_before
+    # A walk keeps the instant its first page was read: rows whose key moved since are left
+    # out of its later pages (they may have been met already), so none is met twice.
+    as_of = opened[1] if opened is not None else now_us()
+    since = as_of if opened is not None else None
     names = list(info.context.upstream.providers)
     engine = catalog.engine
     try:
         if first is not None:
-            found = await q.search(engine, query, keyed, limit=first, cursor=cursor_after)
+            cursor_after = opened_after[0] if opened_after else None
+            found = await q.search(
+                engine, query, keyed, limit=first, cursor=cursor_after, as_of=since
+            )
             has_next = found.has_more
             has_prev = cursor_after is not None and await q.any_at_or_beyond(
                 engine, query, keyed, cursor_after, toward_start=True
             )
         else:
             assert last is not None
+            cursor_before = opened_before[0] if opened_before else None
             found = await q.search(
-                engine, query, keyed, limit=last, cursor=cursor_before, backward=True
+                engine, query, keyed, limit=last, cursor=cursor_before, backward=True, as_of=since
             )
             has_prev = found.has_more
             has_next = cursor_before is not None and await q.any_at_or_beyond(
@@ -293,7 +305,7 @@ async def search_runs(
         raise CatalogUnavailable() from exc
     size = first if first is not None else last
     assert size is not None
-    slots = [await _slot(info, row, size) for row in found.rows]
+    slots = [await _slot(info, row, size, as_of) for row in found.rows]
     window = Window(slots=slots, has_previous=has_prev, total=total, _has_next=has_next)
     connection = Connection(window, info.context.upstream.codec, conn)
     edges = []
