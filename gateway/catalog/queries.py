@@ -208,6 +208,29 @@ async def any_at_or_beyond(
     return found is not None
 
 
+async def kept_deleted(engine: AsyncEngine, source_key: str, native_id: str) -> CatalogRun | None:
+    """A run deleted upstream that the catalogue still keeps (None otherwise)."""
+    stmt = select(runs).where(
+        runs.c.source_key == source_key,
+        runs.c.native_id == native_id,
+        runs.c.deleted_upstream_ms.is_not(None),
+    )
+    async with engine.connect() as conn:
+        r = (await conn.execute(stmt)).first()
+    if r is None:
+        return None
+    return CatalogRun(
+        id=r.id,
+        source_key=r.source_key,
+        provider=r.provider,
+        native_id=r.native_id,
+        record=loads(r.record),
+        synced_ms=r.synced_ms,
+        deleted=True,
+        keyset=Keyset(r.created_ms, r.id),
+    )
+
+
 async def count(engine: AsyncEngine, query: RunQuery) -> int:
     async with engine.connect() as conn:
         total = await conn.scalar(select(func.count()).select_from(runs).where(*query.where()))

@@ -127,6 +127,11 @@ _HO_TASK = frozenset(
 )
 _TC_CALL = frozenset(
     [
+        "Output",
+        "Command",
+        "Runtime",
+        "Stdout",
+        "Stderr",
         "RunType",
         "RunId",
         "ParentId",
@@ -320,12 +325,15 @@ def run_row(provider: ProviderKind, record: Record, store_parameters: bool = Fal
     )
 
 
-def task_record(provider: ProviderKind, record: Record) -> tuple[str, str | None, dict[str, Any]]:
+def task_record(
+    provider: ProviderKind, record: Record, store_parameters: bool = False
+) -> tuple[str, str | None, dict[str, Any]]:
     """(native id, status, allow-listed record) of one task (HealthOmics) or call (Tencent)."""
     if provider is HO:
         kept = {k: v for k, v in record.items() if k in _HO_TASK and v is not None}
         return str(record["taskId"]), record.get("status"), kept
-    kept = {k: v for k, v in record.items() if k in _TC_CALL and v is not None}
+    keep = _TC_CALL | {"Input"} if store_parameters else _TC_CALL
+    kept = {k: v for k, v in record.items() if k in keep and v is not None}
     index = record.get("ScatterIndex") or ""
     segment = f"{record['CallName']}:{index}" if index != "" else str(record["CallName"])
     return segment, record.get("Status"), kept

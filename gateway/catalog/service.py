@@ -28,9 +28,11 @@ from gateway.catalog.pacing import Pacer
 from gateway.catalog.records import source_key
 from gateway.catalog.store import Store
 from gateway.catalog.sync import AnyProvider, SourceSync
+from gateway.catalog.trees import stored_page
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.ratelimit import RateLimiter
+from gateway.types import Listing, Page, PageRef, ProviderKind
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +224,21 @@ class Catalog:
 
     def source_key(self, name: str) -> str | None:
         return self.keys.get(name)
+
+    async def task_page(
+        self, source: str, kind: ProviderKind, listing: Listing, ref: PageRef, size: int
+    ) -> Page | None:
+        """A settled run's task page from the catalogue, or None (read upstream instead)."""
+        key = self.keys.get(source)
+        if key is None or not self.ready:
+            return None
+        if kind is ProviderKind.TENCENT_OMICS and not self.cfg.store_parameters:
+            return None  # calls were stored without their Input: upstream answers more
+        try:
+            return await stored_page(self.store, key, kind, listing, ref, size)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("catalog unavailable for %s's tasks; reading upstream: %s", source, exc)
+            return None
 
 
 def catalog_key(settings: Settings, name: str) -> str | None:

@@ -208,7 +208,7 @@ class SourceSync:
         elif isinstance(p, TencentOmicsProvider):
             await self.pace("GetRunCalls")
             calls = await p.get_run_calls(native_id, "/")
-            listings["/"] = [task_record(TC, item) for item in calls]
+            listings["/"] = [task_record(TC, item, self._store_params) for item in calls]
         else:
             return
         await self.store.put_tasks(run_id, listings)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
@@ -131,7 +132,14 @@ class CatalogInfo:
 # -- validation ---------------------------------------------------------------------------------
 
 
+def _fresh_only(info: Info) -> None:
+    """Catalogue answers change with every sync: a whole answer holding one is not kept."""
+    loaders = info.context.loaders
+    loaders.expires_at = min(loaders.expires_at, time.monotonic())
+
+
 def catalog_of(info: Info) -> Catalog:
+    _fresh_only(info)
     found: Catalog | None = getattr(info.context.upstream, "catalog", None)
     if found is None or not found.ready:
         raise CatalogUnavailable("the run catalogue is not enabled on this gateway")
@@ -250,6 +258,38 @@ def _make_run(row: q.CatalogRun, source: str) -> Run:
     return run
 
 
+#: The run type each provider's runs have in global ids.
+RUN_TYPES = {"HealthOmicsRun", "TencentRun", "DataZoneJobRun"}
+
+
+async def kept_run(info: Info, type_name: str, source: str, native_id: str) -> Run | None:
+    """A run upstream answers NOT_FOUND for that the catalogue keeps as deleted, else None."""
+    _fresh_only(info)
+    catalog: Catalog | None = getattr(info.context.upstream, "catalog", None)
+    if type_name not in RUN_TYPES or catalog is None or not catalog.ready:
+        return None
+    key = catalog.source_key(source)
+    if key is None or source not in info.context.upstream.providers:
+        return None
+    try:
+        row = await q.kept_deleted(catalog.engine, key, native_id)
+    except (SQLAlchemyError, OSError):
+        return None  # the upstream's NOT_FOUND stands
+    return None if row is None else _make_run(row, source)
+
+
+async def kept_run_by_source(info: Info, source: str, native_id: str) -> Run | None:
+    provider = info.context.upstream.providers.get(source)
+    if provider is None:
+        return None
+    type_name = {
+        ProviderKind.HEALTHOMICS: "HealthOmicsRun",
+        ProviderKind.TENCENT_OMICS: "TencentRun",
+        ProviderKind.DATAZONE: "DataZoneJobRun",
+    }.get(provider.kind, "")
+    return await kept_run(info, type_name, source, native_id)
+
+
 def _selects(info: Info, name: str) -> bool:
     return any(
         getattr(sel, "name", None) == name
@@ -358,6 +398,7 @@ async def run_stats(
 
 
 async def catalog_info(info: Info) -> CatalogInfo:
+    _fresh_only(info)
     found: Catalog | None = getattr(info.context.upstream, "catalog", None)
     if found is None or not found.ready:
         return CatalogInfo(enabled=False, sources=[])

@@ -33,6 +33,7 @@ ROOTS: dict[ProviderKind, Any] = {
     ProviderKind.DATAZONE: DataZoneRoots(),
 }
 
+NOT_FOUND = ErrorCode.NOT_FOUND
 cat.RUN_MAKERS.update(
     {
         ProviderKind.HEALTHOMICS: HealthOmicsRun.make,
@@ -61,7 +62,13 @@ async def resolve_node(info: Info, value: str) -> Any:
     provider: Any = info.context.upstream.providers.get(source)
     if provider is None or provider.kind is not kind:
         raise GatewayError("node not found", ErrorCode.NOT_FOUND)
-    return await ROOTS[kind].node(info, type_name, source, key)
+    try:
+        return await ROOTS[kind].node(info, type_name, source, key)
+    except GatewayError as exc:  # deleted upstream, still kept by the catalogue?
+        kept = await cat.kept_run(info, type_name, source, key) if exc.code is NOT_FOUND else None
+        if kept is None:
+            raise
+        return kept
 
 
 @strawberry.type
@@ -112,7 +119,13 @@ class Query:
 
     @strawberry.field(description="One run by its upstream id.")
     async def run(self, info: Info, source: str, id: str) -> Run | None:
-        result: Run | None = await _roots(info, source).run(info, source, id)
+        try:
+            result: Run | None = await _roots(info, source).run(info, source, id)
+        except GatewayError as exc:  # deleted upstream, still kept by the catalogue?
+            kept = await cat.kept_run_by_source(info, source, id) if exc.code is NOT_FOUND else None
+            if kept is None:
+                raise
+            return kept
         return result
 
     @strawberry.field(

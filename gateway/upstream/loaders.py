@@ -14,6 +14,7 @@ import copy
 import hashlib
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -249,6 +250,14 @@ class Loaders:
             nonlocal fetched
             fetched = True
             return await provider.fetch_page(listing, ref, size)
+
+        catalog = up.catalog
+        if catalog is not None and not self.fresh:  # settled task lists, kept by the catalogue
+            stored = await catalog.task_page(provider.name, provider.kind, listing, ref, size)
+            if stored is not None:
+                self._pages[memo] = stored
+                self._seen(time.monotonic() + up.settings.cache.settled_ttl_seconds)
+                return stored
 
         page: Page = await up.cache.get(
             up.key(provider.name, listing.operation, listing.parent, listing.params, ref, size),

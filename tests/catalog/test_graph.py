@@ -221,3 +221,74 @@ async def test_a_database_that_is_down_answers_catalog_unavailable_alone(app: Ap
     assert body["data"]["searchRuns"] is None and body["data"]["runStats"] is None
     assert len(body["data"]["sources"]) == 3
     assert {e["extensions"]["code"] for e in body["errors"]} == {"CATALOG_UNAVAILABLE"}
+
+
+TASKS = """
+query($id: String!, $after: String) {
+  run(source: "aws", id: $id) {
+    syncedAt
+    tasks(first: 40, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id nativeId name status startedAt } }
+    }
+  }
+}
+"""
+
+
+async def walk_tasks(app: App, run_id: str, headers: dict[str, str]) -> list[Any]:
+    nodes: list[Any] = []
+    after = None
+    while True:
+        resp = await app.client.post(
+            "/graphql",
+            json={"query": TASKS, "variables": {"id": run_id, "after": after}},
+            headers={"X-API-Key": KEY_ALL, **headers},
+        )
+        body = resp.json()
+        assert not body.get("errors"), body["errors"]
+        conn = body["data"]["run"]["tasks"]
+        nodes.extend(e["node"] for e in conn["edges"])
+        if not conn["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = conn["pageInfo"]["endCursor"]
+
+
+async def test_a_settled_runs_tasks_come_from_the_catalogue_with_no_task_call(app: App) -> None:
+    emu = app.up.emulator
+    settled = [
+        r["id"]
+        for r in emu.healthomics.all_runs()
+        if r["status"] in ("COMPLETED", "FAILED") and len(emu.healthomics.tasks(r["id"])) > 40
+    ]
+    assert settled
+    run_id = settled[0]
+    emu.calls.clear()
+    stored = await walk_tasks(app, run_id, {})
+    assert "omics:ListRunTasks" not in emu.calls.counts()
+    live = await walk_tasks(app, run_id, {"Cache-Control": "no-cache"})
+    assert emu.calls.counts()["omics:ListRunTasks"] >= 1
+    assert stored == live
+    assert [n["nativeId"] for n in stored] == [t["taskId"] for t in emu.healthomics.tasks(run_id)]
+
+
+async def test_a_run_deleted_upstream_is_answered_from_the_catalogue(app: App) -> None:
+    emu = app.up.emulator.healthomics
+    victim = next(r["id"] for r in emu.all_runs() if r["status"] == "COMPLETED")
+    plan = emu.run_plan(victim)
+    emu.remove_run(victim)
+    query = 'query($id: String!) { run(source: "aws", id: $id) { nativeId deletedUpstream } }'
+    try:
+        await app.catalog.sync_once("aws")
+        data = await app.data(query, id=victim)
+        assert data["run"] == {"nativeId": victim, "deletedUpstream": True}
+        hidden = await walk(app, filter={"sources": ["aws"]})
+        assert victim not in {n["nativeId"] for n in hidden}
+        shown = await walk(app, filter={"sources": ["aws"], "includeDeleted": True})
+        assert victim in {n["nativeId"] for n in shown}
+    finally:
+        emu._runs[victim] = plan
+        emu._order = None
+        await app.catalog.sync_once("aws")
+    data = await app.data(query, id=victim)
+    assert data["run"]["deletedUpstream"] is False
