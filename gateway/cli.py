@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import math
@@ -179,6 +180,22 @@ def hash_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def catalog(args: argparse.Namespace) -> int:
+    from gateway.catalog import commands
+    from gateway.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+    if args.action == "sync":
+        return asyncio.run(commands.sync(settings, args.source, args.once))
+    if args.action == "purge":
+        return asyncio.run(commands.purge(settings))
+    return asyncio.run(commands.status(settings))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -203,6 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("hash-key", help="make a new API key and the hash for [auth] api_keys")
     p.add_argument("--name", default="client", help="the key's name in config and audit logs")
     p.set_defaults(func=hash_key)
+
+    p = sub.add_parser("catalog", help="the run catalogue: sync, purge or show status")
+    p.add_argument("action", choices=["sync", "purge", "status"])
+    p.add_argument("--config", help="TOML config file")
+    p.add_argument("--source", help="sync only this source")
+    p.add_argument("--once", action="store_true", help="one sweep per source, then exit")
+    p.set_defaults(func=catalog)
 
     p = sub.add_parser("export-schema", help="print the schema (SDL)")
     p.set_defaults(func=export_schema)

@@ -163,6 +163,11 @@ class Catalog:
             self._due[name] = self._clock() + self.cfg.sweep_interval_seconds
         return True
 
+    async def step_now(self, name: str) -> bool:
+        """Sweep `name` now if its lease is free or ours (True when a sweep ran)."""
+        self._due.pop(name, None)
+        return await self.step(name)
+
     async def sync_once(self, only: str | None = None) -> list[str]:
         """Sweep every source (or `only`) once now, lease permitting (`gateway catalog sync`)."""
         done = []
