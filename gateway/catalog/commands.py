@@ -36,20 +36,20 @@ async def sync(settings: Settings, source: str | None, once: bool, out: TextIO =
         if not names:
             out.write(f"gateway: no configured source {source!r}\n")
             return 2
-        while True:
-            for i, name in enumerate(names, 1):
-                try:
-                    swept = await catalog.step_now(name)
-                except Exception as exc:  # reported, then the next source
-                    out.write(f"gateway: sync of {name} failed: {exc}\n")
-                    continue
-                if swept:
-                    _progress(out, i, len(names), name)
-                elif once:
-                    out.write(f"{name}: another process holds its lease; skipped\n")
-            if once:
-                return 0
-            await asyncio.sleep(catalog.tick)
+        if not once:  # the same per-source loops as `serve`, until interrupted
+            catalog.start(names)
+            await asyncio.Event().wait()
+        for i, name in enumerate(names, 1):
+            try:
+                swept = await catalog.step_now(name)
+            except Exception as exc:  # reported, then the next source
+                out.write(f"gateway: sync of {name} failed: {exc}\n")
+                continue
+            if swept:
+                _progress(out, i, len(names), name)
+            else:
+                out.write(f"{name}: another process holds its lease; skipped\n")
+        return 0
     finally:
         await catalog.aclose()
         await upstream.aclose()

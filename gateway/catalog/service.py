@@ -1,7 +1,7 @@
 """The catalogue in a running gateway: open, migrate, sync each source under a lease, answer.
 
-One `Catalog` per process. Its loop ticks every `min(sweep_interval, lease / 2)`: for each
-source it takes (or renews) the source's lease row and, holding it, sweeps when a sweep is due.
+One `Catalog` per process. Each source's loop ticks every `min(sweep_interval, lease / 3)`: it
+takes (or renews) the source's lease row and, holding it, sweeps when a sweep is due.
 With several processes on one database exactly one holds each lease; when it dies its lease
 expires and another takes over within two lease periods. `RunEvents.run_changed` is the entry
 point for pushed events (run id + status ⇒ refresh now); sweeps remain the safety net.
@@ -91,7 +91,7 @@ class Catalog:
         self._due: dict[str, float] = {}
         self._held: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self.ready = False
 
     # -- lifetime ---------------------------------------------------------------------------
@@ -103,17 +103,25 @@ class Catalog:
             await sync.register()
         self.ready = True
 
-    def start(self) -> None:
-        """Run the background loop (in `gateway serve`) unless `[catalog] sync = false`."""
-        if self._task is None and self.cfg.sync:
-            self._task = asyncio.create_task(self._loop(), name="catalog-sync")
+    def start(self, only: list[str] | None = None) -> None:
+        """Run the background loops (in `gateway serve`) unless `[catalog] sync = false`.
+
+        One loop per source, so a long sweep of one never delays taking over another's lease.
+        """
+        if not self._tasks and self.cfg.sync:
+            self._tasks = [
+                asyncio.create_task(self._loop(name), name=f"catalog-sync:{name}")
+                for name in self.syncs
+                if only is None or name in only
+            ]
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
         for name in list(self._held):
             with contextlib.suppress(SQLAlchemyError, OSError):
                 await self.store.release(self._lease(name), self.holder)
@@ -121,20 +129,19 @@ class Catalog:
 
     @property
     def tick(self) -> float:
-        return min(self.cfg.sweep_interval_seconds, self.cfg.lease_seconds / 2)
+        return min(self.cfg.sweep_interval_seconds, self.cfg.lease_seconds / 3)
 
     def _lease(self, name: str) -> str:
         return f"sync:{self.keys[name]}"
 
-    async def _loop(self) -> None:
+    async def _loop(self, name: str) -> None:
         while True:
-            for name in self.syncs:
-                try:
-                    await self.step(name)
-                except (GatewayError, LeaseLost) as exc:
-                    log.warning("catalog sync of %s: %s", name, exc)
-                except (SQLAlchemyError, OSError) as exc:
-                    log.warning("catalog database unavailable during sync of %s: %s", name, exc)
+            try:
+                await self.step(name)
+            except (GatewayError, LeaseLost) as exc:
+                log.warning("catalog sync of %s: %s", name, exc)
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("catalog database unavailable during sync of %s: %s", name, exc)
             await asyncio.sleep(self.tick)
 
     async def step(self, name: str) -> bool:
@@ -152,10 +159,17 @@ class Catalog:
         if now < self._due.get(name, 0.0):
             return False
 
+        renewed = time.monotonic()
+
         async def renew() -> None:
+            """Called often during a sweep; writes only once a third of the lease has passed."""
+            nonlocal renewed
+            if time.monotonic() - renewed < self.cfg.lease_seconds / 3:
+                return
             if not await self.store.acquire(lease, self.holder, self.cfg.lease_seconds):
                 self._held.discard(name)
                 raise LeaseLost(name)
+            renewed = time.monotonic()
 
         try:
             await self.syncs[name].sweep(renew)

@@ -124,20 +124,21 @@ class SourceSync:
         while True:
             await self.pace(listing.operation)
             page = await self.provider.fetch_page(listing, ref, listing.max_page)
-            await self._absorb(page.items, seq)
+            await self._absorb(page.items, seq, renew)
             ref = page.next_ref
             if ref is None:
                 return
             await self.store.set_checkpoint(self.key, {"sweep": seq, "listing": index, "ref": ref})
             await renew()
 
-    async def _absorb(self, items: Any, seq: int) -> None:
+    async def _absorb(self, items: Any, seq: int, renew: Renew) -> None:
         rows = [run_row(self.kind, item, self._store_params) for item in items]
         known = await self.store.known(self.key, [r.native_id for r in rows])
         await self.store.upsert_runs(self.key, rows, sweep=seq)
         for row in rows:
             if self._needs_detail(row.status, row.settled, known.get(row.native_id)):
                 await self.refresh(row.native_id, seq=seq)
+                await renew()
 
     def _needs_detail(self, status: str | None, settled: bool, known: Known | None) -> bool:
         """HealthOmics lists lack tags and details: GetRun once when new, again when settled."""
