@@ -33,6 +33,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.cache.responses import ResponseCache, response_key
 from gateway.catalog.database import SchemaTooNew
+from gateway.catalog.metrics import CatalogCollector
 from gateway.catalog.service import Catalog
 from gateway.config import Settings
 from gateway.errors import GatewayError
@@ -237,9 +238,10 @@ def create_app(
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
-    catalog = (
-        Catalog(settings, up.providers, limiter=up.limiter) if settings.catalog.enabled else None
-    )
+    catalog = None
+    if settings.catalog.enabled:
+        catalog = Catalog(settings, up.providers, limiter=up.limiter)
+        metrics.registry.register(CatalogCollector(catalog.stats))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.catalog.database import CatalogUnavailable, make_engine, migrate, resolve_url
+from gateway.catalog.metrics import SyncStats
 from gateway.catalog.pacing import Pacer
 from gateway.catalog.records import source_key
 from gateway.catalog.store import Store
@@ -91,6 +92,8 @@ class Catalog:
         self._due: dict[str, float] = {}
         self._held: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = {}
+        self._next_purge = 0.0
+        self.stats = SyncStats()
         self._tasks: list[asyncio.Task[None]] = []
         self.ready = False
 
@@ -173,9 +176,31 @@ class Catalog:
 
         try:
             await self.syncs[name].sweep(renew)
+        except BaseException:
+            self.stats.failed(name)
+            raise
         finally:
             self._due[name] = self._clock() + self.cfg.sweep_interval_seconds
+        total, _ = await self.store.count_runs(self.keys[name])
+        self.stats.swept(name, total)
+        await self._purge_if_due()
         return True
+
+    async def _purge_if_due(self) -> None:
+        """Retention, at most hourly, by whichever process sweeps."""
+        now = self._clock()
+        if now < self._next_purge:
+            return
+        self._next_purge = now + 3600
+        cfg = self.cfg
+        removed = await self.store.purge(
+            [s.key for s in self.syncs.values()],
+            retention_days=cfg.retention_days,
+            deleted_retention_days=cfg.deleted_retention_days,
+            orphan_retention_days=cfg.orphan_retention_days,
+        )
+        if removed:
+            log.info("catalog retention purged %d runs", removed)
 
     async def step_now(self, name: str) -> bool:
         """Sweep `name` now if its lease is free or ours (True when a sweep ran)."""

@@ -292,3 +292,17 @@ async def test_a_run_deleted_upstream_is_answered_from_the_catalogue(app: App) -
         await app.catalog.sync_once("aws")
     data = await app.data(query, id=victim)
     assert data["run"]["deletedUpstream"] is False
+
+
+async def test_metrics_show_the_sync_and_readyz_ignores_the_catalogue(app: App) -> None:
+    text = (await app.client.get("/metrics")).text
+    for source in (HO_SOURCE, TC_SOURCE, DZ_SOURCE):
+        assert f'gateway_catalog_runs{{source="{source}"}}' in text
+        assert f'gateway_catalog_lag_seconds{{source="{source}"}}' in text
+    good = app.catalog.engine
+    app.catalog.engine = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    try:
+        assert (await app.client.get("/readyz")).status_code == 200
+    finally:
+        await app.catalog.engine.dispose()
+        app.catalog.engine = good

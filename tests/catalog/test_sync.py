@@ -17,9 +17,9 @@ from tests.catalog.emulated import catalog_settings, open_catalog, private_emula
 from tests.conftest import HO_SOURCE, Upstreams
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def emulated(upstreams: Upstreams) -> Iterator[Upstreams]:
-    """Its own emulator (the clock advances here); `upstreams` sets the test credentials."""
+    """A fresh emulator per test (clocks advance here); `upstreams` sets test credentials."""
     with private_emulator() as up:
         yield up
 
@@ -96,7 +96,7 @@ async def test_runs_appear_progress_settle_and_tasks_are_fetched_once(
     counts = emu.calls.counts()
     assert counts.get("omics:ListRunTasks", 0) == pages(emu, newly)
     emu.calls.clear()
-    await catalog.sync_once()
+    await catalog.sync_once(HO_SOURCE)
     assert "omics:ListRunTasks" not in emu.calls.counts()
     total, with_tasks = await catalog.store.count_runs(catalog.keys[HO_SOURCE])
     assert total == len(later[HO_SOURCE])
@@ -129,3 +129,34 @@ async def test_a_vanished_run_is_deleted_only_after_a_direct_read(
     finally:
         emu.healthomics._runs[victim] = plan
         emu.healthomics._order = None
+
+
+async def test_an_event_refreshes_one_run_now_and_fetches_its_tasks_when_settled(
+    synced: tuple[Upstreams, Catalog, Upstream],
+) -> None:
+    up, catalog, _ = synced
+    emu = up.emulator
+    await catalog.sync_once(HO_SOURCE)
+    settled = ("COMPLETED", "FAILED", "CANCELLED")
+    before = {r["id"]: r["status"] for r in emu.healthomics.all_runs()}
+    changed: list[str] = []
+    for _ in range(40):  # until some live run settles
+        emu.clock.advance(3_600)
+        now = {r["id"]: r["status"] for r in emu.healthomics.all_runs()}
+        changed = [r for r, s in now.items() if s in settled and before.get(r) not in settled]
+        if changed:
+            break
+    assert changed, "no run settled in the emulator's next 40 hours"
+    run_id = changed[0]
+    emu.calls.clear()
+    await catalog.run_changed(HO_SOURCE, run_id, "COMPLETED")
+    counts = emu.calls.counts()
+    assert counts["omics:GetRun"] == 1
+    assert counts.get("omics:ListRunTasks", 0) == pages(emu, [run_id])
+    assert "omics:ListRuns" not in counts  # no sweep: just this run
+    got = await catalogued(catalog)
+    assert got[HO_SOURCE][run_id] == (now[run_id], False)
+    stored = await catalog.store.task_items(catalog.keys[HO_SOURCE], run_id, "")
+    assert [t["taskId"] for t in stored or []] == [
+        t["taskId"] for t in emu.healthomics.tasks(run_id)
+    ]
