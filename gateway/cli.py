@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,7 +33,9 @@ query Tree {{
 }}"""
 
 
-def _demo_settings(emulator_url: str, domain_id: str) -> dict[str, Any]:
+def _demo_settings(
+    emulator_url: str, domain_id: str, datazone_jobs: Sequence[str] = ()
+) -> dict[str, Any]:
     from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
     from gateway.emulator.tencent.auth import DEMO_CREDENTIALS
 
@@ -70,6 +73,13 @@ def _demo_settings(emulator_url: str, domain_id: str) -> dict[str, Any]:
         "graphql": {"playground": True, "introspection": True},
         "auth": {"mode": "none"},
         "observability": {"log_format": "text"},
+        # The run catalogue on SQLite in a scratch directory: searchRuns and runStats work in
+        # the demo, synced in the background at a share of the emulator's quotas.
+        "catalog": {
+            "enabled": True,
+            "data_dir": tempfile.mkdtemp(prefix="runs-gateway-demo-"),
+            "datazone_jobs": {"datazone-demo": list(datazone_jobs)},
+        },
     }
 
 
@@ -91,7 +101,8 @@ def serve(args: argparse.Namespace) -> int:
             emulator_server = LoopbackServer(emulator.app).start()
             ho = emulator.healthomics
             example_batch = ho.reference_batch_id or ho.batch_ids()[0]
-            demo = _demo_settings(emulator_server.url, emulator.datazone.domains()[0])
+            domain = emulator.datazone.domains()[0]
+            demo = _demo_settings(emulator_server.url, domain, emulator.datazone.jobs(domain))
             settings = load_settings(args.config, **demo)
         else:
             settings = load_settings(args.config)
