@@ -192,5 +192,5 @@ class Query:
         return await cat.run_stats(info, filter, group_by)
 
     @strawberry.field(description="How fresh the run catalogue is, per source you may read.")
-    async def catalog(self, info: Info) -> cat.CatalogInfo:
+    async def catalog(self, info: Info) -> cat.CatalogInfo | None:
         return await cat.catalog_info(info)

@@ -213,12 +213,13 @@ async def test_a_database_that_is_down_answers_catalog_unavailable_alone(app: Ap
     try:
         body = await app.query(
             "query { sources { name } searchRuns(first: 3) { totalCount } "
-            "runStats(groupBy: [STATE]) { count } }"
+            "runStats(groupBy: [STATE]) { count } catalog { enabled } }"
         )
     finally:
         await app.catalog.engine.dispose()
         app.catalog.engine = good
     assert body["data"]["searchRuns"] is None and body["data"]["runStats"] is None
+    assert body["data"]["catalog"] is None
     assert len(body["data"]["sources"]) == 3
     assert {e["extensions"]["code"] for e in body["errors"]} == {"CATALOG_UNAVAILABLE"}
 
