@@ -162,24 +162,36 @@ class Catalog:
         if now < self._due.get(name, 0.0):
             return False
 
-        renewed = time.monotonic()
+        lost = asyncio.Event()
+
+        async def heartbeat() -> None:
+            """Renews the lease every third of it while the sweep runs, however slow a step."""
+            while True:
+                await asyncio.sleep(self.cfg.lease_seconds / 3)
+                try:
+                    held = await self.store.acquire(lease, self.holder, self.cfg.lease_seconds)
+                except (SQLAlchemyError, OSError):
+                    held = False
+                if not held:
+                    lost.set()
+                    return
 
         async def renew() -> None:
-            """Called often during a sweep; writes only once a third of the lease has passed."""
-            nonlocal renewed
-            if time.monotonic() - renewed < self.cfg.lease_seconds / 3:
-                return
-            if not await self.store.acquire(lease, self.holder, self.cfg.lease_seconds):
+            """Between sweep steps: stop at once if another process holds the lease now."""
+            if lost.is_set():
                 self._held.discard(name)
                 raise LeaseLost(name)
-            renewed = time.monotonic()
 
+        beating = asyncio.create_task(heartbeat(), name=f"catalog-lease:{name}")
         try:
             await self.syncs[name].sweep(renew)
         except BaseException:
             self.stats.failed(name)
             raise
         finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
             self._due[name] = self._clock() + self.cfg.sweep_interval_seconds
         total, _ = await self.store.count_runs(self.keys[name])
         self.stats.swept(name, total)

@@ -130,7 +130,7 @@ async def test_two_processes_one_syncer_per_source_and_take_over(
 
     url = await fresh_database(postgres_url)
     lease = 5.0
-    settings = catalog_settings(emulated, url, lease_seconds=lease, sweep_interval_seconds=1.0)
+    settings = catalog_settings(emulated, url, lease_seconds=lease, sweep_interval_seconds=3.0)
     upstream, catalog = open_catalog(settings)
     await catalog.open()  # migrated before the children start
     children = [start_syncer(settings), start_syncer(settings)]
