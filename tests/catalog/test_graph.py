@@ -209,7 +209,9 @@ async def test_bad_input_is_refused_before_any_sql(app: App) -> None:
 
 async def test_a_database_that_is_down_answers_catalog_unavailable_alone(app: App) -> None:
     good = app.catalog.engine
-    app.catalog.engine = make_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    app.catalog.engine = app.catalog.store.engine = make_engine(
+        "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+    )
     try:
         body = await app.query(
             "query { sources { name } searchRuns(first: 3) { totalCount } "
@@ -217,7 +219,7 @@ async def test_a_database_that_is_down_answers_catalog_unavailable_alone(app: Ap
         )
     finally:
         await app.catalog.engine.dispose()
-        app.catalog.engine = good
+        app.catalog.engine = app.catalog.store.engine = good
     assert body["data"]["searchRuns"] is None and body["data"]["runStats"] is None
     assert body["data"]["catalog"] is None
     assert len(body["data"]["sources"]) == 3
