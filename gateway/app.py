@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -32,6 +33,9 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.cache.responses import ResponseCache, response_key
+from gateway.catalog.database import SchemaTooNew
+from gateway.catalog.metrics import CatalogCollector
+from gateway.catalog.service import Catalog
 from gateway.clouds.base import Clouds
 from gateway.clouds.registry import DEFAULT_CLOUDS
 from gateway.config import Settings
@@ -317,16 +321,25 @@ def create_app(
     async def metrics_endpoint(request: Request) -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
-    consumer = EventConsumer(settings, up, graphql.hub, refresher)
+    catalog = None
+    if settings.catalog.enabled:
+        catalog = Catalog(settings, up.providers, limiter=up.limiter)
+        metrics.registry.register(CatalogCollector(catalog.stats))
+    # EventBridge hints refresh the catalogued run too, when there is a catalogue.
+    consumer = EventConsumer(settings, up, graphql.hub, refresher or catalog)
     pushed = consumer if settings.events.sqs_queue_url else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if catalog is not None:
+            await open_catalog(catalog, up)
         pushing = start_consumer(pushed)
         try:
             yield
         finally:
             await stop_consumer(pushing)
+            if catalog is not None:
+                await catalog.aclose()
             await graphql.hub.aclose()
             await up.aclose()
             if tracing is not None:
@@ -381,4 +394,19 @@ def create_app(
     app.state.hub = graphql.hub
     app.state.events = pushed
     app.state.metrics = metrics
+    app.state.catalog = catalog
     return app
+
+
+async def open_catalog(catalog: Catalog, up: Upstream) -> None:
+    """Migrate and start syncing; a catalogue that cannot open leaves the gateway serving live
+    fields (its own fields answer CATALOG_UNAVAILABLE) and `/readyz` unaffected."""
+    try:
+        await catalog.open()
+    except SchemaTooNew:
+        raise
+    except (SQLAlchemyError, OSError) as exc:
+        log.error("run catalogue unavailable: %s", exc)
+        return
+    up.catalog = catalog
+    catalog.start()

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import math
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +18,11 @@ DEMO_SOURCE = "aws-demo"
 
 
 def _demo_settings(
-    emulator_url: str, domain_id: str, cursor_key: str, paced: bool
+    emulator_url: str,
+    domain_id: str,
+    cursor_key: str,
+    paced: bool,
+    datazone_jobs: Sequence[str] = (),
 ) -> dict[str, Any]:
     from gateway.emulator.aws.sigv4 import DEMO_ACCESS_KEY_ID, DEMO_SECRET_ACCESS_KEY
     from gateway.emulator.tencent.auth import DEMO_CREDENTIALS
@@ -61,6 +67,13 @@ def _demo_settings(
             if paced
             else {"limits": {"upstream_rates": {}, "tencent_requests_per_second": 10_000}}
         ),
+        # The run catalogue on SQLite in a scratch directory: searchRuns and runStats work in
+        # the demo, synced in the background at a share of the emulator's quotas.
+        "catalog": {
+            "enabled": True,
+            "data_dir": tempfile.mkdtemp(prefix="runs-gateway-demo-"),
+            "datazone_jobs": {"datazone-demo": list(datazone_jobs)},
+        },
     }
 
 
@@ -98,7 +111,8 @@ def serve(args: argparse.Namespace) -> int:
             domain = emulator.datazone.domains()[0]
             data_dir = Path(args.data_dir) if args.data_dir else state.default_data_dir()
             key = state.cursor_key(data_dir)
-            demo = _demo_settings(emulator_server.url, domain, key, paced)
+            jobs = emulator.datazone.jobs(domain)
+            demo = _demo_settings(emulator_server.url, domain, key, paced, jobs)
             settings = load_settings(args.config, **demo)
             picked = examples.pick(emulator, domain, args.speed)
             banner = demo_banner.banner(
@@ -217,6 +231,25 @@ def _positive(text: str) -> float:
     return value
 
 
+def catalog(args: argparse.Namespace) -> int:
+    from gateway.catalog import commands
+    from gateway.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+    if args.action == "sync":
+        from gateway.clouds.registry import DEFAULT_CLOUDS
+
+        DEFAULT_CLOUDS.validate(settings)
+        return asyncio.run(commands.sync(settings, DEFAULT_CLOUDS, args.source, args.once))
+    if args.action == "purge":
+        return asyncio.run(commands.purge(settings))
+    return asyncio.run(commands.status(settings))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gateway", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -253,6 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("hash-key", help="make a new API key and the hash for [auth] api_keys")
     p.add_argument("--name", default="client", help="the key's name in config and audit logs")
     p.set_defaults(func=hash_key)
+
+    p = sub.add_parser("catalog", help="the run catalogue: sync, purge or show status")
+    p.add_argument("action", choices=["sync", "purge", "status"])
+    p.add_argument("--config", help="TOML config file")
+    p.add_argument("--source", help="sync only this source")
+    p.add_argument("--once", action="store_true", help="one sweep per source, then exit")
+    p.set_defaults(func=catalog)
 
     p = sub.add_parser("export-schema", help="print the schema (SDL)")
     p.set_defaults(func=export_schema)

@@ -295,6 +295,35 @@ class ObservabilityConfig(_Section):
     service_name: str = "runs-gateway"
 
 
+class CatalogConfig(_Section):
+    """The run catalogue (`gateway.catalog`): a durable copy of every source's runs.
+
+    SQLite under `data_dir` by default; PostgreSQL (`postgresql+asyncpg://…`) for several
+    replicas, its URL from `url_file` (a secret file) or the environment
+    (`GATEWAY_CATALOG__URL`), never required in the config file.
+    """
+
+    enabled: bool = False
+    #: Whether this process syncs (under leases) or only serves what others synced.
+    sync: bool = True
+    url: str | None = Field(default=None, pattern=r"^(sqlite\+aiosqlite|postgresql\+asyncpg)://")
+    url_file: Path | None = None
+    data_dir: Path = Path("data")
+    #: At most this share of each upstream operation's paced rate goes to the sync.
+    quota_share: float = Field(default=0.3, gt=0, le=1)
+    #: Calls/s assumed for an operation no rate table names (the sync paces it at the share).
+    fallback_rate: float = Field(default=5.0, gt=0)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    lease_seconds: float = Field(default=30.0, gt=0)
+    retention_days: int = Field(default=0, ge=0)
+    deleted_retention_days: int = Field(default=30, ge=0)
+    orphan_retention_days: int = Field(default=7, ge=0)
+    #: Store run parameters, role ARNs, session policies and Tencent Input/Option too.
+    store_parameters: bool = False
+    #: DataZone has no call that lists jobs: the job ids to sweep, by source name.
+    datazone_jobs: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     """The whole configuration; unknown keys anywhere are an error that names them."""
 
@@ -314,6 +343,7 @@ class Settings(BaseSettings):
     logs: LogsConfig = LogsConfig()
     events: EventsConfig = EventsConfig()
     observability: ObservabilityConfig = ObservabilityConfig()
+    catalog: CatalogConfig = CatalogConfig()
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Settings:

@@ -33,6 +33,8 @@ class ErrorCode(enum.StrEnum):
     #: The upstream answered something malformed: unparsable, truncated, missing an identity
     #: field or of the wrong type. Never an empty page or a made-up id in its place.
     UPSTREAM_ERROR = "UPSTREAM_ERROR"
+    #: The run catalogue's database is down or locked; live fields keep answering.
+    CATALOG_UNAVAILABLE = "CATALOG_UNAVAILABLE"
 
 
 class GatewayError(Exception):

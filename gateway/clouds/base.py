@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ValidationError
 
 from gateway.config import ConfigError, Settings, SourceConfig
-from gateway.graph.roots import BatchRoots, Roots, RunListRoots
+from gateway.graph.roots import BatchRoots, Roots, RunListRoots, RunType
 from gateway.states import StateTables
 from gateway.types import Provider, ProviderKind
 from gateway.upstream.wiring import Wiring
@@ -41,6 +41,8 @@ class Cloud:
     hint: str = ""
     query_fields: type | None = None
     example_batch_filter: str | None = None
+    #: The cloud's Run type (`make(source, record)`): how the catalogue's records are served.
+    run_type: RunType | None = None
 
     @property
     def kind(self) -> ProviderKind:

@@ -65,6 +65,12 @@ class Run(Node):
     created_at: datetime | None
     started_at: datetime | None
     stopped_at: datetime | None
+    synced_at: datetime | None = strawberry.field(
+        default=None, description="When the catalogue last synced it; null when served live."
+    )
+    deleted_upstream: bool = strawberry.field(
+        default=False, description="Upstream no longer has it; the catalogue still keeps it."
+    )
 
     @strawberry.field
     async def batch(self, info: Info) -> Batch | None:

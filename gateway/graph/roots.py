@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 from gateway.graph.context import Info
 from gateway.graph.interfaces import Batch, BatchConnection, Node, Run, RunConnection
 from gateway.graph.relay import PageArgs
+from gateway.types import Record
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,9 @@ class RunListRoots(Protocol):
     async def runs(
         self, info: Info, source: str, filters: RunFilters, page: PageArgs
     ) -> RunConnection: ...
+
+
+class RunType(Protocol):
+    """A cloud's concrete Run type, made from a catalogued record as from a listed one."""
+
+    def make(self, source: str, record: Record) -> Run: ...

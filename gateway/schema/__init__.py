@@ -19,6 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from gateway.clouds.base import Clouds
+from gateway.graph import catalog
 from gateway.graph.provider import bind_providers
 from gateway.policy.errors import ErrorPolicy
 from gateway.policy.incremental import StreamArgumentsRule
@@ -62,6 +63,7 @@ def build_schema(
         # A factory, not an instance: instances are deprecated since Strawberry 0.341.
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
     bind_providers(clouds.kinds)
+    catalog.RUN_MAKERS.update({c.kind.value: c.run_type for c in clouds if c.run_type})
     types = clouds.node_types
     entities(types)
     extra = [c.query_fields for c in clouds if c.query_fields is not None]

@@ -14,11 +14,14 @@ import strawberry
 
 from gateway.clouds.base import Cloud, Clouds
 from gateway.errors import ErrorCode, GatewayError, bad_input, quoted
+from gateway.graph import catalog as cat
 from gateway.graph.context import Info
 from gateway.graph.ids import parse_global_id
 from gateway.graph.interfaces import Batch, BatchConnection, Node, Run, RunConnection, Source
 from gateway.graph.relay import PageArgs, relay
 from gateway.graph.roots import BatchFilters, BatchRoots, RunFilters, RunListRoots
+
+NOT_FOUND = ErrorCode.NOT_FOUND
 
 
 class _HasClouds(Protocol):
@@ -69,7 +72,13 @@ async def resolve_node(info: Info, value: str) -> Node:
     provider = info.context.upstream.providers.get(source)
     if provider is None or provider.kind != cloud.kind:
         raise GatewayError("node not found", ErrorCode.NOT_FOUND)
-    return await cloud.roots.node(info, type_name, source, key)
+    try:
+        return await cloud.roots.node(info, type_name, source, key)
+    except GatewayError as exc:  # deleted upstream, still kept by the catalogue?
+        kept = await cat.kept_run(info, type_name, source, key) if exc.code is NOT_FOUND else None
+        if kept is None:
+            raise
+        return kept
 
 
 @strawberry.type
@@ -105,7 +114,13 @@ class Query:
 
     @strawberry.field(description="One run by its upstream id.")
     async def run(self, info: Info, source: str, id: str) -> Run | None:
-        return await _cloud(info, source).roots.run(info, source, id)
+        try:
+            return await _cloud(info, source).roots.run(info, source, id)
+        except GatewayError as exc:  # deleted upstream, still kept by the catalogue?
+            kept = await cat.kept_run_by_source(info, source, id) if exc.code is NOT_FOUND else None
+            if kept is None:
+                raise
+            return kept
 
     @strawberry.field(
         description="Runs of a source. `batchId` is a HealthOmics batch or Tencent run group; "
@@ -116,3 +131,32 @@ class Query:
         self, info: Info, source: str, *, filters: RunFilters, page: PageArgs
     ) -> RunConnection | None:
         return await _run_lists(info, source).runs(info, source, filters, page)
+
+    @strawberry.field(
+        description="Runs of every source you may read, from the catalogue: filtered, ordered, "
+        "counted exactly. Null with CATALOG_UNAVAILABLE when the catalogue is down."
+    )
+    async def search_runs(
+        self,
+        info: Info,
+        filter: cat.RunFilter | None = None,
+        order_by: cat.RunOrder | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> RunConnection | None:
+        return await cat.search_runs(info, filter, order_by, first, after, last, before)
+
+    @strawberry.field(description="Counts and durations of catalogued runs, grouped.")
+    async def run_stats(
+        self,
+        info: Info,
+        group_by: list[cat.RunStatsKey],
+        filter: cat.RunFilter | None = None,
+    ) -> list[cat.RunStatsGroup] | None:
+        return await cat.run_stats(info, filter, group_by)
+
+    @strawberry.field(description="How fresh the run catalogue is, per source you may read.")
+    async def catalog(self, info: Info) -> cat.CatalogInfo | None:
+        return await cat.catalog_info(info)

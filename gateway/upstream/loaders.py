@@ -14,8 +14,9 @@ import copy
 import hashlib
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiodataloader import DataLoader
 
@@ -35,6 +36,9 @@ from gateway.ratelimit import RateLimiter
 from gateway.ratelimit.redis import rate_limiter_for
 from gateway.types import Listing, Page, PageRef, Provider
 from gateway.upstream.wiring import ProviderFactory, Wiring
+
+if TYPE_CHECKING:
+    from gateway.catalog.service import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,8 @@ class Upstream:
         #: Sources this view may reach; None = all (see `scoped`).
         self.granted: frozenset[str] | None = None
         self.root: Upstream = self
+        #: The run catalogue when `[catalog] enabled` (set by the app once it opened).
+        self.catalog: Catalog | None = None
         keys = settings.cursors.keys
         if not keys:
             log.warning(
@@ -249,6 +255,14 @@ class Loaders:
             nonlocal fetched
             fetched = True
             return await provider.fetch_page(listing, ref, size)
+
+        catalog = up.catalog
+        if catalog is not None and not self.fresh:  # settled task lists, kept by the catalogue
+            stored = await catalog.task_page(provider.name, provider.kind, listing, ref, size)
+            if stored is not None:
+                self._pages[memo] = stored
+                self._seen(time.monotonic() + up.settings.cache.settled_ttl_seconds)
+                return stored
 
         page: Page = await up.cache.get(
             up.key(provider.name, listing.operation, listing.parent, listing.params, ref, size),

@@ -161,6 +161,19 @@ def test_env_vars_name_config_keys_and_redis_is_reachable() -> None:
         assert port["targetPort"] in redis_ports
 
 
+def test_the_catalogue_url_comes_from_a_mounted_secret_and_postgres_is_served() -> None:
+    container = _gateway_container()
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    path = Path(env["GATEWAY_CATALOG__URL_FILE"])
+    mount = next(m for m in container["volumeMounts"] if m["mountPath"] == str(path.parent))
+    pod = K8S[("Deployment", "runs-gateway")]["spec"]["template"]["spec"]
+    volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+    assert "secret" in volume
+    service = K8S[("Service", "runs-gateway-postgres")]
+    postgres = K8S[("StatefulSet", "runs-gateway-postgres")]["spec"]["template"]
+    assert service["spec"]["selector"].items() <= postgres["metadata"]["labels"].items()
+
+
 def test_hpa_scales_the_deployment() -> None:
     hpa = K8S[("HorizontalPodAutoscaler", "runs-gateway")]
     target = hpa["spec"]["scaleTargetRef"]
@@ -205,7 +218,10 @@ def test_compose_runs_two_gateways_on_one_redis_before_the_emulator() -> None:
         assert (DEPLOY / src).resolve() == (DEPLOY / "gateway.compose.toml").resolve()
         assert dst == args.config
         assert any(p.endswith(f":{args.port}") for p in gw["ports"])
-        assert set(gw["depends_on"]) == {"redis", "emulator"}
+        assert set(gw["depends_on"]) == {"redis", "emulator", "postgres"}
+        catalog_url = urlparse(gw["environment"]["GATEWAY_CATALOG__URL"])
+        assert catalog_url.hostname in services
+        assert str(catalog_url.port) in {str(p) for p in services["postgres"]["expose"]}
         assert gw["image"] == services["emulator"]["image"]
         for name in gw["environment"]:
             if name.startswith("GATEWAY_"):

@@ -35,4 +35,5 @@ DATAZONE = Cloud(
     _providers,
     hint="DataZone runs belong to a job: use `dataZoneJob(source:, id:) { runs }`",
     query_fields=DataZoneQuery,
+    run_type=DataZoneJobRun,
 )

@@ -36,4 +36,5 @@ HEALTHOMICS = Cloud(
     _providers,
     # A processed batch shows a whole tree (the newest may have no runs yet).
     example_batch_filter=', status: "PROCESSED"',
+    run_type=HealthOmicsRun,
 )

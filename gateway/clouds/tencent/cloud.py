@@ -39,4 +39,5 @@ TENCENT_OMICS = Cloud(
     _providers,
     # The newest run group already has runs and calls.
     example_batch_filter="",
+    run_type=TencentRun,
 )

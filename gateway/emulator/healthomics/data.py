@@ -242,6 +242,11 @@ class HealthOmicsData:
     def all_runs(self) -> list[Item]:
         return self.runs()
 
+    def remove_run(self, run_id: str) -> None:
+        """Forget a run entirely, as when upstream stops keeping it (tests of the catalogue)."""
+        del self._runs[run_id]
+        self._order = None
+
     def run_plan(self, run_id: str) -> RunPlan:
         return self._runs[run_id]
 
