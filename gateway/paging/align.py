@@ -24,7 +24,9 @@ _FORWARD_FIRST = 2
 
 
 def cursor_expired(reason: str) -> GatewayError:
-    return GatewayError(f"cursor expired: {reason}; page again from the start", ErrorCode.CURSOR_EXPIRED)
+    return GatewayError(
+        f"cursor expired: {reason}; page again from the start", ErrorCode.CURSOR_EXPIRED
+    )
 
 
 @dataclass
@@ -37,7 +39,9 @@ class Place:
     before: int
 
 
-def _first_read(pages: Pages, data: CursorData, ref: PageRef, want: int, forward: bool) -> tuple[PageRef, int]:
+def _first_read(
+    pages: Pages, data: CursorData, ref: PageRef, want: int, forward: bool
+) -> tuple[PageRef, int]:
     """The cursor's page, grown so one upstream call usually answers the whole request."""
     if pages.offset_paged:
         pos = int(ref or 0) + data.index
@@ -54,8 +58,8 @@ async def align(pages: Pages, data: CursorData, ref: PageRef, want: int, *, forw
         return await _search(pages, data, ref, want, forward)
     except OutOfPages:
         raise cursor_expired(
-            "the cursor's item could not be found again within the walk bound "
-            f"(upstream moved it further than the pages one request may read)"
+            "upstream moved the cursor's item further than the walk bound lets one request "
+            f"search ({pages.bound} upstream pages)"
         ) from None
 
 

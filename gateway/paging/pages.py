@@ -81,6 +81,7 @@ class Pages:
         self._store = store
         self._ns = chain_ns
         self.budget = budget
+        self.bound = budget
         self._ttl = token_ttl
         self.offset_paged = offset_paged
         self.total: int | None = None

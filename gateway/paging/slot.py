@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,7 +51,7 @@ class Slot:
 def link(run: Sequence[Slot], *, follow: bool) -> None:
     """Record each item's neighbours within a contiguous run of the list (and, with `follow`,
     the page its successor begins, when the successor begins one)."""
-    for a, b in zip(run, run[1:], strict=False):
+    for a, b in itertools.pairwise(run):
         a.next = b.digest
         b.prev = a.digest
         if follow and b.index == 0 and (b.ref, b.size) != (a.ref, a.size):
