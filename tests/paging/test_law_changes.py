@@ -191,6 +191,7 @@ class Walk(RuleBasedStateMachine):
     @initialize(forward=st.booleans(), seed=st.integers(0, 2**32))
     def begin(self, forward: bool, seed: int) -> None:
         STATS["walks"] += 1
+        STATS[f"walks: {self.kind.name}"] += 1
         self.phase = Phase(forward, set(self.ids()))
         # Turning back is the rarer move; Hypothesis favours edge values, so a seeded rhythm.
         self.rng = random.Random(seed)
@@ -264,6 +265,7 @@ class Walk(RuleBasedStateMachine):
             )
         assert "no longer listed" in errors[0]["message"], errors
         STATS["expired beyond the bound"] += 1
+        STATS[f"expired beyond the bound: {self.kind.name}"] += 1
         self.phase.ended = True
 
     def change(self, what: str, offset: int, count: int) -> None:
