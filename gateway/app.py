@@ -31,6 +31,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.cache.responses import ResponseCache, response_key
+from gateway.clouds.base import Clouds
+from gateway.clouds.registry import DEFAULT_CLOUDS
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.graph.context import Context
@@ -40,10 +42,10 @@ from gateway.observability import hooks
 from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
-from gateway.policy.audit import audit_kept
+from gateway.policy.audit import audit_kept, audit_refused
 from gateway.policy.limits import charge_quota
 from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries, refusal
-from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER
+from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER, tracing_extension
 from gateway.schema import build_schema
 from gateway.security.auth import ANONYMOUS, Authenticator, Principal, credential_from_payload
 from gateway.security.gate import PRINCIPAL_KEY, GraphQLGate
@@ -79,12 +81,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
         authenticator: Authenticator | None = None,
         quota: QueryQuota | None = None,
         tracing: Tracing | None = None,
+        clouds: Clouds = DEFAULT_CLOUDS,
     ) -> None:
-        extra = [tracing.schema_extension()] if tracing is not None else []
-        super().__init__(
-            build_schema(introspection=settings.graphql.introspection, extra_extensions=extra),
-            graphql_ide="graphiql" if settings.graphql.playground else None,
-        )
+        extra = [tracing_extension(tracing.provider)] if tracing is not None else []
+        schema = build_schema(clouds, settings.graphql.introspection, extra)
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphql.playground else None)
+        self.clouds = clouds
         self.upstream = upstream
         self.settings = settings
         live = settings.subscriptions
@@ -109,7 +111,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Our own offline GraphiQL page instead of Strawberry's CDN-loaded one."""
-        return graphiql_page(self.settings)
+        return graphiql_page(self.settings, self.clouds)
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws: the credential is in `connection_init`'s payload; a bad one
@@ -202,14 +204,17 @@ def create_app(
     upstream: Upstream | None = None,
     *,
     tracer_provider: TracerProvider | None = None,
+    clouds: Clouds = DEFAULT_CLOUDS,
 ) -> Starlette:
-    """The gateway for `settings`; tests may pass a prebuilt `upstream` or a tracer provider."""
+    """The gateway for `settings` over the registry's `clouds`; tests may pass a prebuilt
+    `upstream`, a tracer provider, or a registry with a cloud of their own."""
+    clouds.validate(settings)
     if settings.auth.mode == "none":
         log.warning(
             'AUTH IS OFF ([auth] mode = "none"): anyone who reaches this port reads every '
             "configured source. Use it for demos and local work only."
         )
-    up = upstream or Upstream.from_settings(settings)
+    up = upstream or Upstream.from_settings(settings, clouds)
     obs = settings.observability
     tracing = Tracing.from_config(obs, tracer_provider)
     metrics = Metrics()
@@ -217,7 +222,7 @@ def create_app(
         hooks.Observation(request_id="-", sinks=[metrics], tracer=tracing and tracing.tracer)
     )
     authenticator = Authenticator(settings.auth)
-    graphql = GatewayGraphQL(up, settings, authenticator, MemoryQueryQuota(), tracing)
+    graphql = GatewayGraphQL(up, settings, authenticator, MemoryQueryQuota(), tracing, clouds)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -226,7 +231,7 @@ def create_app(
         # Last-known states from the breakers and the last calls: never an upstream call.
         states = up.guards.states()
         sources = {
-            s.name: {"provider": s.provider.value, "state": states.get(s.name, "unknown")}
+            s.name: {"provider": s.provider, "state": states.get(s.name, "unknown")}
             for s in settings.sources
         }
         return JSONResponse({"status": "ready", "sources": sources})
@@ -280,6 +285,7 @@ def create_app(
                 authenticator=authenticator,
                 max_body_bytes=settings.graphql.max_body_bytes,
                 ide_enabled=settings.graphql.playground,
+                on_refused=audit_refused,
             ),
         ],
     )

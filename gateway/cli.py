@@ -129,9 +129,10 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def export_schema(args: argparse.Namespace) -> int:
+    from gateway.clouds.registry import DEFAULT_CLOUDS
     from gateway.schema import export_sdl
 
-    sys.stdout.write(export_sdl())
+    sys.stdout.write(export_sdl(DEFAULT_CLOUDS))
     return 0
 
 
@@ -197,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--scale", choices=["small", "demo", "large"], default="demo")
     p.add_argument("--no-quotas", action="store_true", help="lift Tencent's 20/s quota")
-    p.add_argument("--faults", help="faults to start with: a TOML or JSON file (see README)")
+    p.add_argument("--faults", help="faults to start with: TOML or JSON (see docs/emulator.md)")
     p.set_defaults(func=emulator)
 
     p = sub.add_parser("hash-key", help="make a new API key and the hash for [auth] api_keys")

@@ -18,8 +18,6 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from gateway.types import ProviderKind
-
 log = logging.getLogger(__name__)
 
 #: Documented HealthOmics quotas (10/s for the run reads). Tencent's 20/s per action is its own
@@ -35,18 +33,34 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class SourceConfig(_Section):
-    """One upstream account + region (+ Tencent project or DataZone domain), named by operators."""
+class SourceOptions(_Section):
+    """The keys every `[[sources]]` entry has; each cloud's options model adds its own.
+
+    `Settings` accepts any further keys: the registry validates each source against its
+    cloud's model (`Cloud.options`), so a cloud defined outside `gateway/` brings its own keys.
+    """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-    provider: ProviderKind
+    #: The cloud's kind name (`healthomics`, `tencent-omics`, `datazone`, …).
+    provider: str = Field(pattern=r"^[a-z0-9-]{1,32}$")
     region: str
     endpoint_url: str | None = None
+    account: str | None = None
+
+
+class SourceConfig(SourceOptions):
+    """One upstream account + region (+ Tencent project or DataZone domain), named by operators.
+
+    The clouds' own keys are declared here too, so providers read them typed; which apply to
+    which cloud is the cloud's options model's to say.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     profile: str | None = None
     role_arn: str | None = None
     project_id: str | None = None
     domain_id: str | None = None
-    account: str | None = None
 
     @property
     def account_key(self) -> str:

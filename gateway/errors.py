@@ -6,7 +6,14 @@ Like `gateway.types`, this imports nothing of ours, so every layer may raise the
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, Protocol
+
+
+class _Named(Protocol):
+    """A provider kind as errors name it (its GraphQL enum name); see `gateway.types`."""
+
+    @property
+    def name(self) -> str: ...
 
 
 class ErrorCode(enum.StrEnum):
@@ -38,7 +45,7 @@ class GatewayError(Exception):
         code: ErrorCode,
         *,
         source: str | None = None,
-        provider: enum.Enum | None = None,
+        provider: _Named | None = None,
         upstream_code: str | None = None,
         request_id: str | None = None,
     ) -> None:

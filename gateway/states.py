@@ -1,4 +1,4 @@
-"""One normalised state for every upstream status value, per provider and object kind.
+"""The normalised states every cloud maps its upstream status values to, and the lookup.
 
 Upstreams name the same ideas differently (COMPLETED, SUCCESS, PROCESSED…). Clients filter and
 colour by the normalised state; the exact upstream value stays beside it. An unknown value maps
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from gateway.types import ProviderKind
@@ -58,98 +60,6 @@ class TaskState(enum.Enum):
     UNKNOWN = "UNKNOWN"
 
 
-_HO = ProviderKind.HEALTHOMICS
-_TC = ProviderKind.TENCENT_OMICS
-_DZ = ProviderKind.DATAZONE
-
-RUN_STATES: dict[ProviderKind, dict[str, RunState]] = {
-    _HO: {
-        "PENDING": RunState.QUEUED,
-        "STARTING": RunState.STARTING,
-        "RUNNING": RunState.RUNNING,
-        "STOPPING": RunState.STOPPING,
-        "COMPLETED": RunState.SUCCEEDED,
-        "DELETED": RunState.DELETED,
-        "CANCELLED": RunState.CANCELLED,
-        "FAILED": RunState.FAILED,
-    },
-    _DZ: {
-        "SCHEDULED": RunState.QUEUED,
-        "IN_PROGRESS": RunState.RUNNING,
-        "SUCCESS": RunState.SUCCEEDED,
-        "PARTIALLY_SUCCEEDED": RunState.PARTIALLY_SUCCEEDED,
-        "FAILED": RunState.FAILED,
-        "ABORTED": RunState.ABORTED,
-        "TIMED_OUT": RunState.TIMED_OUT,
-        "CANCELED": RunState.CANCELLED,
-    },
-    _TC: {
-        # The emulator's (and the documented example's) vocabulary: INIT → PENDING → RUNNING →
-        # SUCCESS | FAILED | CANCELED; a run may be CANCELED while still pending.
-        "INIT": RunState.QUEUED,
-        "PENDING": RunState.QUEUED,
-        "RUNNING": RunState.RUNNING,
-        "SUCCESS": RunState.SUCCEEDED,
-        "FAILED": RunState.FAILED,
-        "CANCELED": RunState.CANCELLED,
-    },
-}
-
-BATCH_STATES: dict[ProviderKind, dict[str, BatchState]] = {
-    _HO: {
-        "CREATING": BatchState.PENDING,
-        "PENDING": BatchState.PENDING,
-        "SUBMITTING": BatchState.SUBMITTING,
-        "INPROGRESS": BatchState.RUNNING,
-        "STOPPING": BatchState.STOPPING,
-        "CANCELLED": BatchState.CANCELLED,
-        "FAILED": BatchState.FAILED,
-        "PROCESSED": BatchState.PROCESSED,
-        "RUNS_DELETING": BatchState.DELETING,
-        "RUNS_DELETE_FAILED": BatchState.DELETE_FAILED,
-        "RUNS_DELETED": BatchState.DELETED,
-    },
-    _TC: {
-        "INIT": BatchState.PENDING,
-        "RUNNING": BatchState.RUNNING,
-        "SUCCESS": BatchState.SUCCEEDED,
-        "FAILED": BatchState.FAILED,
-        "CANCELED": BatchState.CANCELLED,
-    },
-    _DZ: {},
-}
-
-TASK_STATES: dict[ProviderKind, dict[str, TaskState]] = {
-    _HO: {
-        "PENDING": TaskState.QUEUED,
-        "STARTING": TaskState.STARTING,
-        "RUNNING": TaskState.RUNNING,
-        "STOPPING": TaskState.STOPPING,
-        "COMPLETED": TaskState.SUCCEEDED,
-        "CANCELLED": TaskState.CANCELLED,
-        "FAILED": TaskState.FAILED,
-    },
-    _TC: {
-        "INIT": TaskState.QUEUED,
-        "PENDING": TaskState.QUEUED,
-        "RUNNING": TaskState.RUNNING,
-        "SUCCESS": TaskState.SUCCEEDED,
-        "FAILED": TaskState.FAILED,
-        "CANCELED": TaskState.CANCELLED,
-    },
-    _DZ: {},
-}
-
-#: Submission outcomes of a HealthOmics batch entry are not run states; kept for the README.
-SUBMISSION_STATUSES = (
-    "SUCCESS",
-    "FAILED",
-    "CANCEL_SUCCESS",
-    "CANCEL_FAILED",
-    "DELETE_SUCCESS",
-    "DELETE_FAILED",
-)
-
 SETTLED_RUN_STATES = frozenset(
     {
         RunState.SUCCEEDED,
@@ -174,49 +84,63 @@ SETTLED_BATCH_STATES = frozenset(
 
 SETTLED_TASK_STATES = frozenset({TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED})
 
-_warned: set[tuple[str, str, str]] = set()
 
-
-def _lookup(
-    table: dict[ProviderKind, dict[str, S]], kind: str, provider: ProviderKind, value: str | None
-) -> S | None:
-    if value is None:
-        return None
-    found = table.get(provider, {}).get(value)
-    if found is None:
-        key = (provider.value, kind, value)
-        if key not in _warned:
-            _warned.add(key)
-            log.warning("unknown %s %s status %r mapped to UNKNOWN", provider.value, kind, value)
+def table(state: type[S], same: str = "", **renamed: str) -> dict[str, S]:
+    """Upstream value → normalised state: `same` lists the values named like their state,
+    `renamed` the others (`VALUE="STATE"`); a misspelt state fails at import."""
+    found = {value: state[value] for value in same.split()}
+    found.update({value: state[name] for value, name in renamed.items()})
     return found
 
 
-def run_state(provider: ProviderKind, value: str | None) -> RunState | None:
-    if value is None:
-        return None
-    return _lookup(RUN_STATES, "run", provider, value) or RunState.UNKNOWN
+_warned: set[tuple[str, str, str]] = set()
 
 
-def batch_state(provider: ProviderKind, value: str | None) -> BatchState | None:
-    if value is None:
-        return None
-    return _lookup(BATCH_STATES, "batch", provider, value) or BatchState.UNKNOWN
+def _lookup(table: Mapping[str, S], unknown: S, kind: ProviderKind, what: str, value: str) -> S:
+    found = table.get(value)
+    if found is None:
+        key = (kind.value, what, value)
+        if key not in _warned:
+            _warned.add(key)
+            log.warning("unknown %s %s status %r mapped to UNKNOWN", kind.value, what, value)
+        return unknown
+    return found
 
 
-def task_state(provider: ProviderKind, value: str | None) -> TaskState | None:
-    if value is None:
-        return None
-    return _lookup(TASK_STATES, "task", provider, value) or TaskState.UNKNOWN
+@dataclass(frozen=True)
+class StateTables:
+    """One cloud's mapping of its upstream status values, per object kind.
 
+    Each cloud keeps its tables in its own folder (`clouds/<cloud>/states.py`); an unknown
+    value maps to UNKNOWN and is logged once, never an error.
+    """
 
-def run_settled(provider: ProviderKind, value: str | None) -> bool:
-    """A run in a settled state rarely changes: caches keep it long."""
-    return run_state(provider, value) in SETTLED_RUN_STATES
+    kind: ProviderKind
+    runs: Mapping[str, RunState]
+    batches: Mapping[str, BatchState] = field(default_factory=dict)
+    tasks: Mapping[str, TaskState] = field(default_factory=dict)
 
+    def run_state(self, value: str | None) -> RunState | None:
+        if value is None:
+            return None
+        return _lookup(self.runs, RunState.UNKNOWN, self.kind, "run", value)
 
-def batch_settled(provider: ProviderKind, value: str | None) -> bool:
-    return batch_state(provider, value) in SETTLED_BATCH_STATES
+    def batch_state(self, value: str | None) -> BatchState | None:
+        if value is None:
+            return None
+        return _lookup(self.batches, BatchState.UNKNOWN, self.kind, "batch", value)
 
+    def task_state(self, value: str | None) -> TaskState | None:
+        if value is None:
+            return None
+        return _lookup(self.tasks, TaskState.UNKNOWN, self.kind, "task", value)
 
-def task_settled(provider: ProviderKind, value: str | None) -> bool:
-    return task_state(provider, value) in SETTLED_TASK_STATES
+    def run_settled(self, value: str | None) -> bool:
+        """A run in a settled state rarely changes: caches keep it long."""
+        return self.run_state(value) in SETTLED_RUN_STATES
+
+    def batch_settled(self, value: str | None) -> bool:
+        return self.batch_state(value) in SETTLED_BATCH_STATES
+
+    def task_settled(self, value: str | None) -> bool:
+        return self.task_state(value) in SETTLED_TASK_STATES

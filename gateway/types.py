@@ -7,7 +7,6 @@ upstream's own field names) and pages of them, and turns every upstream failure 
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -17,12 +16,16 @@ Record = Mapping[str, Any]
 PageRef = str | int | None
 
 
-class ProviderKind(enum.Enum):
-    """The upstream APIs the gateway speaks; values are the names used in config."""
+@dataclass(frozen=True, slots=True)
+class ProviderKind:
+    """An upstream API the gateway speaks: `value` names it in config, `name` in GraphQL.
 
-    HEALTHOMICS = "healthomics"
-    TENCENT_OMICS = "tencent-omics"
-    DATAZONE = "datazone"
+    Each cloud declares its own (`clouds/<cloud>/states.py`); the registry the app is built
+    with decides which exist, so a cloud defined outside `gateway/` is one more instance.
+    """
+
+    name: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up, then runs every check CI runs: ruff, mypy --strict, the schema export, the tests.
+# Sets up, then runs every check CI runs: ruff, import layers, mypy --strict, the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -23,6 +23,8 @@ fi
 echo "== ruff"
 .venv/bin/ruff check gateway tests benchmarks
 .venv/bin/ruff format --check gateway tests benchmarks
+echo "== lint-imports (the layers of docs/architecture.md)"
+.venv/bin/lint-imports
 echo "== mypy --strict gateway"
 .venv/bin/mypy --strict gateway
 echo "== pytest"

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from gateway.clouds.registry import DEFAULT_CLOUDS
 from gateway.config import ConfigError, load_settings
 from gateway.schema import export_sdl
-from gateway.types import ProviderKind
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_schema_graphql_is_the_exported_schema() -> None:
-    assert (ROOT / "schema.graphql").read_text() == export_sdl(), (
+    assert (ROOT / "schema.graphql").read_text() == export_sdl(DEFAULT_CLOUDS), (
         "schema.graphql is stale: run `gateway export-schema > schema.graphql`"
     )
 
@@ -29,7 +29,7 @@ def test_python_m_gateway_exports_the_schema() -> None:
         text=True,
         cwd=ROOT,
     )
-    assert out.stdout == export_sdl()
+    assert out.stdout == export_sdl(DEFAULT_CLOUDS)
 
 
 FULL = """
@@ -74,7 +74,7 @@ def test_full_config_loads(tmp_path: Path) -> None:
     path = tmp_path / "gateway.toml"
     path.write_text(FULL)
     settings = load_settings(path)
-    assert [s.provider for s in settings.sources] == list(ProviderKind)
+    assert [s.provider for s in settings.sources] == [c.kind.value for c in DEFAULT_CLOUDS]
     assert settings.sources[0].account_key == "123456789012"
     assert settings.sources[1].account_key == "source:lab-tencent"
     assert settings.cursors.keys == ["k2", "k1"]
@@ -90,6 +90,10 @@ def test_unknown_keys_are_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(path)
     assert "auth.colour" in str(err.value)
+    # A source's keys are its cloud's to name: checked against the registry when the app is built.
+    path.write_text(FULL.replace('region = "eu-west-1"', 'region = "eu-west-1"\nregoin = "x"'))
+    with pytest.raises(ConfigError) as err:
+        DEFAULT_CLOUDS.validate(load_settings(path))
     assert "sources.0.regoin" in str(err.value)
 
 

@@ -8,13 +8,30 @@ from typing import Any
 from strawberry.types import Info as _Info
 
 from gateway.cache.policy import wants_fresh
+from gateway.guards import CallBudget
 from gateway.live.hub import Hub
 from gateway.observability.hooks import current_request_id
-from gateway.policy.cost import Cost
 from gateway.security.auth import ANONYMOUS, Principal
 from gateway.security.quota import QueryQuota
 from gateway.upstream.loaders import Loaders, Upstream
-from gateway.upstream.resilience import CallBudget
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The estimate of one operation; the audit log and QUERY_TOO_COSTLY errors report it."""
+
+    depth: int = 0
+    aliases: int = 0
+    nodes: int = 0
+    calls: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "depth": self.depth,
+            "aliases": self.aliases,
+            "nodes": self.nodes,
+            "upstreamCalls": self.calls,
+        }
 
 
 @dataclass

@@ -6,18 +6,20 @@ in the provider modules add every upstream field under its upstream name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
 from gateway.graph.context import Info
+from gateway.graph.provider import Provider
+from gateway.graph.relay import PageArgs, relay
 from gateway.paging.window import Slot, Window
 from gateway.states import BatchState, RunState, TaskState
-from gateway.types import ProviderKind
+from gateway.types import ProviderKind, Record
 from gateway.upstream.loaders import Connection
 
-Provider = strawberry.enum(ProviderKind, name="Provider")
 strawberry.enum(RunState, description="A run's state, the same across providers.")
 strawberry.enum(BatchState, description="A batch's state, the same across providers.")
 strawberry.enum(TaskState, description="A task's state, the same across providers.")
@@ -26,7 +28,7 @@ strawberry.enum(TaskState, description="A task's state, the same across provider
 @strawberry.type(description="One configured upstream account + region.")
 class Source:
     name: str
-    provider: ProviderKind
+    provider: ProviderKind = strawberry.field(graphql_type=Provider)
     region: str
 
 
@@ -38,7 +40,7 @@ class Node:
 @strawberry.interface(description="A group of runs submitted together.")
 class Batch(Node):
     source: str
-    provider: ProviderKind
+    provider: ProviderKind = strawberry.field(graphql_type=Provider)
     native_id: str
     name: str | None
     status: str | None = strawberry.field(description="Exact upstream status value.")
@@ -47,21 +49,15 @@ class Batch(Node):
     created_at: datetime | None
 
     @strawberry.field
-    async def runs(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> BatchRunConnection | None:
+    @relay
+    async def runs(self, info: Info, *, page: PageArgs) -> BatchRunConnection | None:
         raise NotImplementedError
 
 
 @strawberry.interface(description="One workflow or job run.")
 class Run(Node):
     source: str
-    provider: ProviderKind
+    provider: ProviderKind = strawberry.field(graphql_type=Provider)
     native_id: str
     name: str | None
     status: str | None = strawberry.field(description="Exact upstream status value.")
@@ -75,21 +71,15 @@ class Run(Node):
         raise NotImplementedError
 
     @strawberry.field
-    async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
+    @relay
+    async def tasks(self, info: Info, *, page: PageArgs) -> TaskConnection | None:
         raise NotImplementedError
 
 
 @strawberry.interface(description="One task (step, call) of a run.")
 class Task(Node):
     source: str
-    provider: ProviderKind
+    provider: ProviderKind = strawberry.field(graphql_type=Provider)
     native_id: str
     name: str | None
     status: str | None = strawberry.field(description="Exact upstream status value.")
@@ -108,13 +98,6 @@ class PageInfo:
     @strawberry.field
     async def has_next_page(self) -> bool:
         return await self._window.has_next()
-
-
-def page_args(
-    first: int | None, after: str | None, last: int | None, before: str | None
-) -> dict[str, Any]:
-    """Relay arguments as `Loaders.connection` takes them."""
-    return {"first": first, "after": after, "last": last, "before": before}
 
 
 def page_info(conn: Connection) -> PageInfo:
@@ -205,3 +188,38 @@ class TaskConnection:
     edges: list[TaskEdge]
     page_info: PageInfo
     total_count: int | None
+
+
+ConnectionT = TypeVar("ConnectionT", BatchConnection, RunConnection, TaskConnection)
+_EDGES: dict[type, type[Any]] = {
+    BatchConnection: BatchEdge,
+    RunConnection: RunEdge,
+    TaskConnection: TaskEdge,
+}
+
+
+def connection(
+    kind: type[ConnectionT],
+    conn: Connection,
+    node: Callable[[Record], Any],
+    *,
+    total: int | None = None,
+) -> ConnectionT:
+    """One page of `conn` as a `kind` connection, each upstream item made a node by `node`."""
+    edge = _EDGES[kind]
+    edges = [edge(node=node(s.item), _slot=s, _conn=conn) for s in conn.slots]
+    return kind(edges=edges, page_info=page_info(conn), total_count=total)
+
+
+def batch_run_connection(
+    conn: Connection,
+    edge: Callable[[Record], tuple[RunSubmission | None, Any]],
+    *,
+    total: int | None = None,
+) -> BatchRunConnection:
+    """A batch's runs: `edge` gives each item's submission and its run (or a resolver of it)."""
+    edges = []
+    for s in conn.slots:
+        submission, node = edge(s.item)
+        edges.append(BatchRunEdge(submission=submission, _node=node, _slot=s, _conn=conn))
+    return BatchRunConnection(edges=edges, page_info=page_info(conn), total_count=total)

@@ -15,6 +15,8 @@ from typing import Any, TypeVar, cast
 import strawberry
 from strawberry.utils.str_converters import to_camel_case
 
+from gateway.graph.ids import global_id
+
 T = TypeVar("T")
 
 
@@ -78,6 +80,42 @@ def build(cls: type[T], record: Mapping[str, Any] | None, **extra: Any) -> T:
     obj: T = object.__new__(cls)
     obj.__dict__.update(state)
     return obj
+
+
+def build_node(
+    cls: type[T],
+    record: Mapping[str, Any] | None,
+    source: str,
+    native_id: str,
+    *,
+    key: str | None = None,
+    **extra: Any,
+) -> T:
+    """`build` for a Node type: its global id (of `key`, else the native id), source and native
+    id set in one place; `extra` carries the rest (provider, state, times)."""
+    return build(
+        cls,
+        record,
+        id=global_id(cls.__name__, source, key or native_id),
+        source=source,
+        native_id=native_id,
+        **extra,
+    )
+
+
+class Detailed:
+    """A type with an upstream detail record (GetRun, GetBatch…), read once, when first asked;
+    `upstream_field`s read it. A type made from the detail record already holds it."""
+
+    _detail: Mapping[str, Any] | None
+
+    async def detail(self, info: strawberry.Info) -> Mapping[str, Any]:
+        if self._detail is None:
+            self._detail = await self.load_detail(info)
+        return self._detail
+
+    async def load_detail(self, info: strawberry.Info) -> Mapping[str, Any]:
+        raise NotImplementedError
 
 
 def upstream_field(

@@ -10,14 +10,15 @@ from __future__ import annotations
 import html
 import json
 import secrets
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
 from starlette.responses import HTMLResponse
 
+from gateway.clouds.base import Cloud
 from gateway.config import Settings
 from gateway.ide.assets import VENDOR_DIR, missing
-from gateway.types import ProviderKind
 
 #: Where the vendored files are served (see `gateway.app`).
 VENDOR_ROUTE = "/graphiql/vendor"
@@ -59,15 +60,11 @@ query Sources {
 """
 
 
-#: A processed HealthOmics batch shows a whole tree (the newest may have no runs yet); Tencent's
-#: newest run group already has runs and calls.
-_BATCH_FILTER = {ProviderKind.HEALTHOMICS: ', status: "PROCESSED"', ProviderKind.TENCENT_OMICS: ""}
-
-
-def example_query(settings: Settings) -> str:
-    """A batch → runs → tasks tree of the first source that has batches; no id needed."""
+def example_query(settings: Settings, clouds: Iterable[Cloud]) -> str:
+    """A batch → runs → tasks tree of the first source whose cloud offers one; no id needed."""
+    filters = {c.kind.value: c.example_batch_filter for c in clouds}
     for source in settings.sources:
-        status = _BATCH_FILTER.get(source.provider)
+        status = filters.get(source.provider)
         if status is not None:
             return _TREE.format(source=source.name, status=status)
     return _SOURCES
@@ -111,14 +108,14 @@ def assets_dir(settings: Settings) -> Path:
     return Path(configured) if configured else VENDOR_DIR
 
 
-def graphiql_page(settings: Settings) -> HTMLResponse:
+def graphiql_page(settings: Settings, clouds: Iterable[Cloud]) -> HTMLResponse:
     """The page with the example query preloaded, or a page saying to run `gateway assets`."""
     absent = missing(assets_dir(settings))
     if absent:
         return _missing_page(absent)
     nonce = secrets.token_urlsafe(16)
     # JSON inside <script>: escape "<" so no query text can close the script element.
-    query_js = json.dumps(example_query(settings)).replace("<", "\\u003c")
+    query_js = json.dumps(example_query(settings, clouds)).replace("<", "\\u003c")
     page = (
         _template()
         .replace("{{VENDOR}}", _VENDOR_HREF)

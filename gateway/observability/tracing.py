@@ -1,5 +1,6 @@
-"""OpenTelemetry traces: the operation and its resolvers (Strawberry's extension) and every
-upstream call (spans opened at the provider wire by `hooks.upstream_call`).
+"""OpenTelemetry traces: the operation and its resolvers (Strawberry's extension, made by
+`policy.telemetry.tracing_extension`) and every upstream call (spans opened at the provider wire
+by `hooks.upstream_call`).
 
 Tracing is off unless `[observability] otlp_endpoint` is set (or a tracer provider is passed,
 as tests do with an in-memory exporter): the resolver extension wraps every resolved field, a
@@ -10,9 +11,7 @@ application's setup.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
-from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
@@ -20,7 +19,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Tracer
-from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from gateway.config import ObservabilityConfig
 
@@ -48,10 +46,6 @@ class Tracing:
         provider = TracerProvider(resource=Resource.create({"service.name": config.service_name}))
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(config.otlp_endpoint)))
         return cls(provider)
-
-    def schema_extension(self) -> Any:
-        """A factory for Strawberry's OpenTelemetry extension bound to our provider."""
-        return functools.partial(OpenTelemetryExtension, tracer_provider=self.provider)
 
     @staticmethod
     def attach_remote_parent(headers: Mapping[str, str]) -> object:

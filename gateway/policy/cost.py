@@ -36,6 +36,8 @@ from graphql import (
     get_nullable_type,
 )
 
+from gateway.graph.context import Cost
+
 #: What a connection's `first`/`last` counts as when it cannot be read (absent, a variable
 #: without a value, not a number): the largest page, the worst case.
 MAX_PAGE = 100
@@ -44,31 +46,8 @@ DETAIL_METADATA = "gateway_detail"
 
 
 @dataclass(frozen=True)
-class Cost:
-    """The estimate of one operation; the audit log and QUERY_TOO_COSTLY errors report it."""
-
-    depth: int = 0
-    aliases: int = 0
-    nodes: int = 0
-    calls: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return {
-            "depth": self.depth,
-            "aliases": self.aliases,
-            "nodes": self.nodes,
-            "upstreamCalls": self.calls,
-        }
-
-
-@dataclass(frozen=True)
-class _Sum:
+class _Sum(Cost):
     """Cost of a selection set per one instance of its parent (linear in the multiplier)."""
-
-    depth: int = 0
-    aliases: int = 0
-    nodes: int = 0
-    calls: int = 0
 
     def __add__(self, other: _Sum) -> _Sum:
         return _Sum(

@@ -20,10 +20,11 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 
 from gateway.config import Settings
 from gateway.errors import ErrorCode
+from gateway.graph.context import Cost
+from gateway.guards import call_budget
 from gateway.policy.audit import audit
-from gateway.policy.cost import Cost, estimate
+from gateway.policy.cost import estimate
 from gateway.security.quota import Allowance
-from gateway.upstream.resilience import call_budget
 
 log = logging.getLogger(__name__)
 

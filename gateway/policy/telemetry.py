@@ -6,16 +6,24 @@ It defines no resolver hook, so it costs nothing per field.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from typing import Any
 
+from opentelemetry.sdk.trace import TracerProvider
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.tracing import OpenTelemetryExtension
 
 from gateway.observability import hooks
 
 STATS_HEADER = "x-upstream-stats"
 STATS_EXTENSION = "upstreamStats"
+
+
+def tracing_extension(provider: TracerProvider) -> Any:
+    """A factory for Strawberry's OpenTelemetry extension bound to the gateway's provider."""
+    return functools.partial(OpenTelemetryExtension, tracer_provider=provider)
 
 
 def outcome_of(data: object, errors: list[Any] | None) -> str:

@@ -1,7 +1,8 @@
-"""The GraphQL schema: built once per app from the types of every provider module.
+"""The GraphQL schema: built once per app from the clouds of a registry.
 
-It is an Apollo Federation v2 subgraph: every concrete Node type in `CONCRETE_TYPES` is an
-entity keyed by `id` (see `federation.py`), so `_service { sdl }` and `_entities` answer.
+It is an Apollo Federation v2 subgraph: every concrete Node type of every cloud is an entity
+keyed by `id` (see `federation.py`), so `_service { sdl }` and `_entities` answer. This package
+names no cloud: Query, the `Provider` enum and the types come from the registry handed in.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import strawberry
 import strawberry.federation
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules
+from strawberry.tools import merge_types
 
-from gateway.clouds.datazone.graph import DataZoneJob, DataZoneJobRun
-from gateway.clouds.healthomics.graph import HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask
-from gateway.clouds.tencent.graph import TencentRun, TencentRunCall, TencentRunGroup
+from gateway.clouds.base import Clouds
+from gateway.graph.provider import bind_providers
 from gateway.policy.errors import ErrorPolicy
 from gateway.policy.limits import GuardedParserCache, GuardedValidationCache, QueryGuard
 from gateway.policy.telemetry import Telemetry
@@ -26,21 +27,17 @@ from gateway.schema.federation import FEDERATION_VERSION, entities
 from gateway.schema.query import Query
 from gateway.schema.subscription import Subscription
 
-#: Types reachable only through an interface must be named to the schema.
-CONCRETE_TYPES: list[type] = [
-    HealthOmicsBatch,
-    HealthOmicsRun,
-    HealthOmicsTask,
-    TencentRunGroup,
-    TencentRun,
-    TencentRunCall,
-    DataZoneJob,
-    DataZoneJobRun,
-]
+
+class GatewaySchema(strawberry.federation.Schema):
+    """A federation schema that remembers the registry it was built from (`query.clouds_of`)."""
+
+    def __init__(self, clouds: Clouds, **kwargs: Any) -> None:
+        self.clouds = clouds
+        super().__init__(**kwargs)
 
 
 def build_schema(
-    introspection: bool = True, extra_extensions: Sequence[Any] = ()
+    clouds: Clouds, introspection: bool = True, extra_extensions: Sequence[Any] = ()
 ) -> strawberry.Schema:
     # Telemetry first: its exit runs last, after ErrorPolicy has shaped the errors. The guard
     # refuses over-budget documents before validation; its caches keep parse errors visible.
@@ -55,11 +52,16 @@ def build_schema(
     if not introspection:
         # A factory, not an instance: instances are deprecated since Strawberry 0.341.
         extensions.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
-    entities(CONCRETE_TYPES)
-    schema = strawberry.federation.Schema(
-        query=Query,
+    bind_providers(clouds.kinds)
+    types = clouds.node_types
+    entities(types)
+    extra = [c.query_fields for c in clouds if c.query_fields is not None]
+    query = merge_types("Query", (Query, *extra)) if extra else Query
+    schema = GatewaySchema(
+        clouds,
+        query=query,
         subscription=Subscription,
-        types=CONCRETE_TYPES,
+        types=types,
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
     )
@@ -67,5 +69,5 @@ def build_schema(
     return schema
 
 
-def export_sdl() -> str:
-    return build_schema().as_str() + "\n"
+def export_sdl(clouds: Clouds) -> str:
+    return build_schema(clouds).as_str() + "\n"

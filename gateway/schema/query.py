@@ -1,145 +1,118 @@
-"""The root Query: sources, node/nodes, and batches and runs by source."""
+"""The root Query: sources, node/nodes, and batches and runs by source, for every cloud.
+
+Root fields dispatch by the source's cloud through the registry the schema was built with
+(`clouds_of`); this module names no cloud. A cloud's own root fields (`dataZoneJob`) arrive
+through `Cloud.query_fields` and are merged in by `schema.build_schema`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any
+from typing import Protocol, cast
 
 import strawberry
 
-from gateway.clouds.datazone.graph import DataZoneJob, DataZoneRoots
-from gateway.clouds.healthomics.graph import HealthOmicsRoots
-from gateway.clouds.tencent.graph import TencentRoots
+from gateway.clouds.base import Cloud, Clouds
 from gateway.errors import ErrorCode, GatewayError, bad_input
 from gateway.graph.context import Info
 from gateway.graph.ids import parse_global_id
-from gateway.graph.interfaces import (
-    Batch,
-    BatchConnection,
-    Node,
-    Run,
-    RunConnection,
-    Source,
-    page_args,
-    page_info,
-)
-from gateway.types import ProviderKind
-
-#: Each provider's root resolvers; adding a cloud adds one entry.
-ROOTS: dict[ProviderKind, Any] = {
-    ProviderKind.HEALTHOMICS: HealthOmicsRoots(),
-    ProviderKind.TENCENT_OMICS: TencentRoots(),
-    ProviderKind.DATAZONE: DataZoneRoots(),
-}
+from gateway.graph.interfaces import Batch, BatchConnection, Node, Run, RunConnection, Source
+from gateway.graph.relay import PageArgs, relay
+from gateway.graph.roots import BatchFilters, BatchRoots, RunFilters, RunListRoots
 
 
-def _roots(info: Info, source: str) -> Any:
+class _HasClouds(Protocol):
+    clouds: Clouds
+
+
+def clouds_of(info: Info) -> Clouds:
+    """The registry the executing schema was built with (`schema.GatewaySchema`)."""
+    return cast(_HasClouds, info.schema).clouds
+
+
+def _cloud(info: Info, source: str) -> Cloud:
     provider = info.context.upstream.provider(source)
-    roots = ROOTS.get(provider.kind)
-    if roots is None:
-        raise bad_input(f"source {source!r} does not serve this field")
-    return roots
+    cloud = clouds_of(info).by_kind(provider.kind.value)
+    if cloud is None:  # a provider no registered cloud built: a wiring mistake, not the client's
+        raise GatewayError(f"source {source!r} has no cloud", ErrorCode.INTERNAL)
+    return cloud
 
 
-async def resolve_node(info: Info, value: str) -> Any:
+def _lacks(source: str, cloud: Cloud, what: str) -> GatewayError:
+    hint = f"; {cloud.hint}" if cloud.hint else ""
+    return bad_input(f"source {source!r} ({cloud.kind.value}) has no {what}{hint}")
+
+
+def _batches(info: Info, source: str) -> BatchRoots:
+    """The source's cloud's batch roots; BAD_USER_INPUT (no call) where it has no batches."""
+    cloud = _cloud(info, source)
+    if cloud.batches is None:
+        raise _lacks(source, cloud, "batches")
+    return cloud.batches
+
+
+def _run_lists(info: Info, source: str) -> RunListRoots:
+    cloud = _cloud(info, source)
+    if cloud.run_lists is None:
+        raise _lacks(source, cloud, "run listing")
+    return cloud.run_lists
+
+
+async def resolve_node(info: Info, value: str) -> Node:
     """Any object by its global id, scoped to the client: `node`, `nodes`, `_entities` and the
     subscriptions all come here, so they share loaders, authorisation and errors."""
     type_name, source, key = parse_global_id(value)
     info.context.upstream.authorize(source)
-    kind = next((k for k, r in ROOTS.items() if type_name in r.node_types), None)
-    if kind is None:
+    cloud = clouds_of(info).for_type(type_name)
+    if cloud is None:
         raise bad_input(f"malformed id {value!r}: unknown type {type_name}")
-    provider: Any = info.context.upstream.providers.get(source)
-    if provider is None or provider.kind is not kind:
+    provider = info.context.upstream.providers.get(source)
+    if provider is None or provider.kind != cloud.kind:
         raise GatewayError("node not found", ErrorCode.NOT_FOUND)
-    return await ROOTS[kind].node(info, type_name, source, key)
+    return await cloud.roots.node(info, type_name, source, key)
 
 
 @strawberry.type
 class Query:
     @strawberry.field(description="The configured sources this client may read.")
     def sources(self, info: Info) -> list[Source]:
+        providers = info.context.upstream.providers
         return [
-            Source(name=s.name, provider=s.provider, region=s.region)
+            Source(name=s.name, provider=providers[s.name].kind, region=s.region)
             for s in info.context.upstream.settings.sources
-            if s.name in info.context.upstream.providers
+            if s.name in providers
         ]
 
     @strawberry.field(description="Any object by its global id; null (with NOT_FOUND) if gone.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        result: Node | None = await resolve_node(info, id)
-        return result
+        return await resolve_node(info, id)
 
     @strawberry.field(description="Objects by global ids, each null (with an error) if absent.")
     def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        resolved: list[Awaitable[Any]] = [resolve_node(info, i) for i in ids]
+        resolved: list[Awaitable[Node]] = [resolve_node(info, i) for i in ids]
         return resolved  # type: ignore[return-value]  # graphql-core awaits each item alone
 
     @strawberry.field(description="One batch (HealthOmics batch or Tencent run group).")
     async def batch(self, info: Info, source: str, id: str) -> Batch | None:
-        result: Batch | None = await _roots(info, source).batch(info, source, id)
-        return result
+        return await _batches(info, source).batch(info, source, id)
 
     @strawberry.field(description="Batches of a source (HealthOmics ListBatch).")
+    @relay(filters=BatchFilters)
     async def batches(
-        self,
-        info: Info,
-        source: str,
-        status: str | None = None,
-        name: str | None = None,
-        run_group_id: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        self, info: Info, source: str, *, filters: BatchFilters, page: PageArgs
     ) -> BatchConnection | None:
-        filters = {"status": status, "name": name, "run_group_id": run_group_id}
-        conn, edges = await _roots(info, source).batches(
-            info, source, filters, page_args(first, after, last, before)
-        )
-        return BatchConnection(
-            edges=edges, page_info=page_info(conn), total_count=conn.window.total
-        )
+        return await _batches(info, source).batches(info, source, filters, page)
 
     @strawberry.field(description="One run by its upstream id.")
     async def run(self, info: Info, source: str, id: str) -> Run | None:
-        result: Run | None = await _roots(info, source).run(info, source, id)
-        return result
+        return await _cloud(info, source).roots.run(info, source, id)
 
     @strawberry.field(
         description="Runs of a source. `batchId` is a HealthOmics batch or Tencent run group; "
         "`runGroupId` is HealthOmics' own run group (a compute pool)."
     )
+    @relay(filters=RunFilters)
     async def runs(
-        self,
-        info: Info,
-        source: str,
-        batch_id: str | None = None,
-        run_group_id: str | None = None,
-        status: str | None = None,
-        name: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        self, info: Info, source: str, *, filters: RunFilters, page: PageArgs
     ) -> RunConnection | None:
-        filters = {
-            "batch_id": batch_id,
-            "run_group_id": run_group_id,
-            "status": status,
-            "name": name,
-        }
-        result: RunConnection = await _roots(info, source).runs(
-            info, source, filters, page_args(first, after, last, before)
-        )
-        return result
-
-    @strawberry.field(
-        description="A DataZone job by id in the source's domain: a handle (DataZone has no "
-        "GetJob); its `runs` answer NOT_FOUND when ListJobRuns says the job does not exist."
-    )
-    def data_zone_job(self, info: Info, source: str, id: str) -> DataZoneJob | None:
-        roots = _roots(info, source)
-        if not isinstance(roots, DataZoneRoots):
-            raise bad_input(f"source {source!r} is not a DataZone source")
-        return roots.job(info, source, id)
+        return await _run_lists(info, source).runs(info, source, filters, page)

@@ -32,9 +32,10 @@ from gateway.upstream.loaders import Loaders
 
 @dataclass(frozen=True)
 class _ProbeInfo:
-    """What node resolution reads from `Info`: only its context, here a fresh one per poll."""
+    """What node resolution reads from `Info`: its schema, and a fresh context per poll."""
 
     context: Context
+    schema: Any
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ async def _watch(
     async def probe() -> Snapshot[_Event]:
         loaders = Loaders(upstream, fresh=True)
         fresh = Context(upstream=upstream, loaders=loaders, request_id=context.request_id)
-        obj = await resolve_node(cast(Info, _ProbeInfo(fresh)), value)
+        obj: Any = await resolve_node(cast(Info, _ProbeInfo(fresh, info.schema)), value)
         return Snapshot(_Event(obj, loaders), fingerprint(obj), obj.state in settled)
 
     events = cast(AsyncGenerator[_Event, None], hub.watch((type_name, source, native), probe))

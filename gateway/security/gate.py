@@ -15,7 +15,6 @@ import orjson
 from starlette.datastructures import Headers
 
 from gateway.errors import ErrorCode, GatewayError
-from gateway.policy.audit import audit_refused
 from gateway.security.auth import Authenticator, credential_from_headers
 
 Scope = MutableMapping[str, Any]
@@ -49,7 +48,10 @@ class GraphQLGate:
         path: str = "/graphql",
         max_body_bytes: int,
         ide_enabled: bool,
+        on_refused: Callable[[str, str, str], None] = lambda request_id, reason, code: None,
     ) -> None:
+        #: Told of each refusal (request id, reason, code): the audit log, handed in by the app.
+        self.on_refused = on_refused
         self.app = app
         self.authenticator = authenticator
         self.path = path
@@ -63,7 +65,7 @@ class GraphQLGate:
         headers = Headers(scope=scope)
         body, too_large = await self._read_body(headers, receive)
         if too_large:
-            audit_refused(uuid.uuid4().hex, "request body too large", ErrorCode.QUERY_TOO_COSTLY)
+            self.on_refused(uuid.uuid4().hex, "request body too large", ErrorCode.QUERY_TOO_COSTLY)
             await _reply(
                 send,
                 413,
@@ -78,7 +80,7 @@ class GraphQLGate:
                     credential_from_headers(dict(headers.items()))
                 )
             except GatewayError as exc:
-                audit_refused(uuid.uuid4().hex, exc.message, exc.code)
+                self.on_refused(uuid.uuid4().hex, exc.message, exc.code)
                 await _reply(send, 401, exc.message, ErrorCode.UNAUTHENTICATED)
                 return
             scope[PRINCIPAL_KEY] = principal

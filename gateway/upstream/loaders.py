@@ -14,8 +14,8 @@ import copy
 import hashlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 
@@ -23,9 +23,9 @@ from gateway.cache.backend import CacheBackend, MemoryBackend
 from gateway.cache.policy import Settled, TtlPolicy, judge
 from gateway.cache.redis_backend import RedisBackend, connect
 from gateway.cache.upstream import UpstreamCache, cache_key
-from gateway.clouds.healthomics.provider import HealthOmicsProvider
 from gateway.config import Settings
 from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.guards import Guards
 from gateway.observability import hooks as observe
 from gateway.paging.cursor import CursorCodec, CursorError, random_secret
 from gateway.paging.redis_store import RedisTokenStore
@@ -33,12 +33,13 @@ from gateway.paging.store import MemoryTokenStore, TokenStore
 from gateway.paging.window import Slot, Walker, Window
 from gateway.ratelimit import RateLimiter
 from gateway.ratelimit.redis import rate_limiter_for
-from gateway.types import Listing, Page, PageRef, Provider, ProviderKind
-from gateway.upstream.resilience import Guards
+from gateway.types import Listing, Page, PageRef, Provider
+from gateway.upstream.wiring import ProviderFactory, Wiring
 
 log = logging.getLogger(__name__)
 
 MAX_PAGE_ARG = 100
+P = TypeVar("P", bound=Provider)
 
 
 class Upstream:
@@ -47,7 +48,7 @@ class Upstream:
     def __init__(
         self,
         settings: Settings,
-        providers: dict[str, Any],
+        providers: dict[str, Provider],
         store: TokenStore | None = None,
         *,
         redis: Any = None,
@@ -93,38 +94,21 @@ class Upstream:
         }
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Upstream:
-        from gateway.clouds.datazone.provider import DataZoneProvider
-        from gateway.clouds.tencent.provider import TencentOmicsProvider
-        from gateway.ratelimit.rolling import RollingWindowRateLimiter
-
-        gates: dict[str, asyncio.Semaphore] = {}
-        providers: dict[str, Any] = {}
-        # One limiter for every Tencent source: sources naming one account share its quota.
-        tencent_rates = RollingWindowRateLimiter()
+    def from_settings(cls, settings: Settings, clouds: Iterable[ProviderFactory]) -> Upstream:
+        """Every configured source's provider, each built by its cloud's factory."""
         redis = connect(settings.cache.url) if settings.cache.url is not None else None
         limiter = rate_limiter_for(settings, redis)
         guards = Guards(settings.limits, limiter)
-        for source in settings.sources:
-            gate = gates.setdefault(
-                source.account_key, asyncio.Semaphore(settings.limits.concurrency_per_account)
-            )
-            guard = guards.for_source(source)
-            if source.provider is ProviderKind.HEALTHOMICS:
-                providers[source.name] = HealthOmicsProvider(source, settings.limits, gate, guard)
-            elif source.provider is ProviderKind.TENCENT_OMICS:
-                providers[source.name] = TencentOmicsProvider(
-                    source, settings.limits, gate, tencent_rates, settings.cache, guard=guard
-                )
-            elif source.provider is ProviderKind.DATAZONE:
-                providers[source.name] = DataZoneProvider(source, settings.limits, gate, guard)
-            else:
-                log.warning(
-                    "source %s: provider %s is not served yet; skipped",
-                    source.name,
-                    source.provider.value,
-                )
-        return cls(settings, providers, redis=redis, limiter=limiter, guards=guards)
+        upstream = cls(settings, {}, redis=redis, limiter=limiter, guards=guards)
+        wiring = Wiring(settings, guards, upstream.cache)
+        for cloud in clouds:
+            mine = [s for s in settings.sources if s.provider == cloud.kind.value]
+            if mine:
+                upstream.providers.update(cloud.providers(mine, wiring))
+        missing = [s.name for s in settings.sources if s.name not in upstream.providers]
+        if missing:
+            raise ValueError(f"no cloud built a provider for sources {missing}")
+        return upstream
 
     def key(self, source: str, *parts: object) -> str:
         """The cache key of one upstream call of `source`."""
@@ -150,12 +134,22 @@ class Upstream:
                 "this client may not read that source", ErrorCode.FORBIDDEN, source=name
             )
 
-    def provider(self, name: str) -> Any:
+    def provider(self, name: str) -> Provider:
         """The provider of a configured source; an unknown name is the client's mistake."""
         self.authorize(name)
         found = self.providers.get(name)
         if found is None:
             raise bad_input(f"unknown source {name!r}")
+        return found
+
+    def provider_as(self, name: str, cls: type[P]) -> P:
+        """The source's provider as its cloud's own class: the one way a cloud's graph gets it.
+
+        A source of another cloud asked for here is the client's mistake (no upstream call).
+        """
+        found = self.provider(name)
+        if not isinstance(found, cls):
+            raise bad_input(f"source {name!r} ({found.kind.value}) does not serve this field")
         return found
 
     async def aclose(self) -> None:

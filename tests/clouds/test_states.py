@@ -1,33 +1,25 @@
 """Every upstream status value maps to a normalised state; unknown ones are UNKNOWN and logged.
 
 botocore's models are the truth for HealthOmics and DataZone; Tencent documents no enum, so the
-emulator's vocabulary (the documented example's) stands in. The README's table must agree.
+emulator's vocabulary (the documented example's) stands in. docs/states.md must agree.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import botocore.session
 import pytest
 
+from gateway.clouds.datazone.states import STATES as DZ
+from gateway.clouds.healthomics.states import STATES as HO
+from gateway.clouds.healthomics.states import SUBMISSION_STATUSES
+from gateway.clouds.registry import DEFAULT_CLOUDS
+from gateway.clouds.tencent.states import STATES as TC
 from gateway.emulator.tencent.model import CALL_STATUSES, GROUP_STATUSES, RUN_STATUSES
-from gateway.states import (
-    BATCH_STATES,
-    RUN_STATES,
-    SUBMISSION_STATUSES,
-    TASK_STATES,
-    BatchState,
-    RunState,
-    TaskState,
-    batch_state,
-    run_state,
-    task_state,
-)
-from gateway.types import ProviderKind
-
-HO, TC, DZ = ProviderKind.HEALTHOMICS, ProviderKind.TENCENT_OMICS, ProviderKind.DATAZONE
+from gateway.states import BatchState, RunState, StateTables, TaskState
 
 
 def _enum(service: str, shape: str) -> list[str]:
@@ -37,56 +29,67 @@ def _enum(service: str, shape: str) -> list[str]:
 
 
 CASES = [
-    *((run_state, HO, v, RunState) for v in _enum("omics", "RunStatus")),
-    *((task_state, HO, v, TaskState) for v in _enum("omics", "TaskStatus")),
-    *((batch_state, HO, v, BatchState) for v in _enum("omics", "BatchStatus")),
-    *((run_state, DZ, v, RunState) for v in _enum("datazone", "JobRunStatus")),
-    *((run_state, TC, v, RunState) for v in RUN_STATUSES),
-    *((batch_state, TC, v, BatchState) for v in GROUP_STATUSES),
-    *((task_state, TC, v, TaskState) for v in CALL_STATUSES),
+    *((HO.run_state, v, RunState) for v in _enum("omics", "RunStatus")),
+    *((HO.task_state, v, TaskState) for v in _enum("omics", "TaskStatus")),
+    *((HO.batch_state, v, BatchState) for v in _enum("omics", "BatchStatus")),
+    *((DZ.run_state, v, RunState) for v in _enum("datazone", "JobRunStatus")),
+    *((TC.run_state, v, RunState) for v in RUN_STATUSES),
+    *((TC.batch_state, v, BatchState) for v in GROUP_STATUSES),
+    *((TC.task_state, v, TaskState) for v in CALL_STATUSES),
 ]
 
 
-@pytest.mark.parametrize(("fn", "provider", "value", "enum"), CASES, ids=lambda c: str(c))
+def _id(param: object) -> str:
+    if callable(param) and hasattr(param, "__self__"):
+        return f"{param.__self__.kind.value}.{param.__name__}"
+    return getattr(param, "__name__", str(param))
+
+
+@pytest.mark.parametrize(("fn", "value", "enum"), CASES, ids=_id)
 def test_every_known_value_has_a_state(
-    fn: object, provider: ProviderKind, value: str, enum: type
+    fn: Callable[[str | None], object], value: str, enum: type
 ) -> None:
-    state = fn(provider, value)  # type: ignore[operator]
+    state = fn(value)
     assert isinstance(state, enum)
-    assert state.name != "UNKNOWN", (provider, value)
+    assert state.name != "UNKNOWN", value
 
 
 def test_datazone_names_its_own_settled_outcomes() -> None:
-    assert run_state(DZ, "PARTIALLY_SUCCEEDED") is RunState.PARTIALLY_SUCCEEDED
-    assert run_state(DZ, "TIMED_OUT") is RunState.TIMED_OUT
-    assert run_state(DZ, "ABORTED") is RunState.ABORTED
+    assert DZ.run_state("PARTIALLY_SUCCEEDED") is RunState.PARTIALLY_SUCCEEDED
+    assert DZ.run_state("TIMED_OUT") is RunState.TIMED_OUT
+    assert DZ.run_state("ABORTED") is RunState.ABORTED
 
 
 def test_submission_outcomes_are_botocores() -> None:
     assert list(SUBMISSION_STATUSES) == _enum("omics", "SubmissionStatus")
 
 
-@pytest.mark.parametrize("fn", [run_state, batch_state, task_state])
-@pytest.mark.parametrize("provider", list(ProviderKind))
+def test_each_cloud_of_the_registry_brings_its_tables() -> None:
+    assert [c.states for c in DEFAULT_CLOUDS] == [HO, TC, DZ]
+
+
+@pytest.mark.parametrize("kind", ["run", "batch", "task"])
+@pytest.mark.parametrize("tables", [HO, TC, DZ], ids=lambda t: t.kind.value)
 def test_unknown_values_are_unknown_and_logged(
-    fn: object, provider: ProviderKind, caplog: pytest.LogCaptureFixture
+    kind: str, tables: StateTables, caplog: pytest.LogCaptureFixture
 ) -> None:
-    value = f"BRAND_NEW_{fn.__name__}_{provider.name}"  # type: ignore[attr-defined]
+    fn: Callable[[str | None], RunState | BatchState | TaskState | None]
+    fn = getattr(tables, f"{kind}_state")
+    value = f"BRAND_NEW_{kind}_{tables.kind.name}"
     with caplog.at_level(logging.WARNING, logger="gateway.states"):
-        state = fn(provider, value)  # type: ignore[operator]
-    assert state.name == "UNKNOWN"
+        state = fn(value)
+    assert state is not None and state.name == "UNKNOWN"
     assert value in caplog.text
-    assert fn(provider, None) is None  # type: ignore[operator]
+    assert fn(None) is None
 
 
-def test_readme_table_lists_every_mapping() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme.split("## State mapping", 1)[1].split("\n## ", 1)[0]
-    rows = {line for line in section.splitlines() if line.startswith("| ") and "`" in line}
+def test_documented_table_lists_every_mapping() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "states.md").read_text()
+    rows = {line for line in page.splitlines() if line.startswith("| ") and "`" in line}
     want = {
-        f"| {provider.name} | {kind} | `{value}` | {state.value} |"
-        for kind, table in (("run", RUN_STATES), ("batch", BATCH_STATES), ("task", TASK_STATES))
-        for provider, values in table.items()
-        for value, state in values.items()
+        f"| {t.kind.name} | {kind} | `{value}` | {state.value} |"
+        for t in (HO, DZ, TC)
+        for kind, table in (("run", t.runs), ("batch", t.batches), ("task", t.tasks))
+        for value, state in table.items()
     }
     assert rows == want

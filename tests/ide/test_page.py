@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.clouds.registry import DEFAULT_CLOUDS
 from gateway.ide import assets
 from gateway.ide.page import example_query
 from tests.conftest import HO_SOURCE, Gateway, Upstreams, open_gateway, settings_for
@@ -51,7 +52,7 @@ async def test_page_preloads_a_tree_query_of_the_first_source(ide: Gateway) -> N
     assert f'batches(source: \\"{HO_SOURCE}\\", status: \\"PROCESSED\\", first: 1)' in page
     assert "subscriptionUrl" in page
     # The preloaded query is valid against the schema and answers with data.
-    data = await ide.data(example_query(ide.app.state.settings))
+    data = await ide.data(example_query(ide.app.state.settings, DEFAULT_CLOUDS))
     assert data["batches"]["edges"][0]["node"]["name"]
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 
+from gateway.clouds.registry import DEFAULT_CLOUDS
 from gateway.schema import build_schema, fastpath
 
 
@@ -90,7 +91,7 @@ def test_answers_and_errors_match_strawberry() -> None:
 
 
 def test_the_gateway_schema_has_the_fast_hooks() -> None:
-    schema = build_schema()
+    schema = build_schema(DEFAULT_CLOUDS)
     task = schema._schema.get_type("HealthOmicsTask")
     assert task is not None and task.fields["cpus"].resolve.__name__ == "resolve"  # type: ignore[attr-defined]
     # installing again finds nothing left to swap

@@ -34,9 +34,9 @@ from botocore.exceptions import (
 from gateway.clouds.aws.parsing import FastParserFactory
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError, bad_input
+from gateway.guards import SourceGuard
 from gateway.observability import hooks as observe
 from gateway.types import ProviderKind
-from gateway.upstream.resilience import SourceGuard
 
 T = TypeVar("T")
 
@@ -165,14 +165,16 @@ class AwsWire:
         service: str,
         gate: asyncio.Semaphore,
         *,
+        kind: ProviderKind,
         session: AioSession | None = None,
         guard: SourceGuard | None = None,
     ) -> None:
         self.config = config
         self.service = service
+        self.kind = kind
         self._limits = limits
         self._gate = gate
-        self.guard = guard or SourceGuard(config, limits)
+        self.guard = guard or SourceGuard(config, limits, kind=kind)
         self._session = session or AioSession(profile=config.profile)
         parsers = FastParserFactory()
         parsers.set_parser_defaults(timestamp_parser=parse_timestamp)
@@ -238,7 +240,7 @@ class AwsWire:
         """Run one upstream call under the account's cap, the per-call timeout, the query's
         deadline and the source's breaker (see `SourceGuard`); observed (counted, timed,
         traced) once it holds the cap, so latency excludes queueing."""
-        kind = _kind(self.service)
+        kind = self.kind
 
         async def attempt() -> T:
             client = await self.client()
@@ -256,5 +258,23 @@ class AwsWire:
         self._client = None
 
 
-def _kind(service: str) -> ProviderKind:
-    return ProviderKind.DATAZONE if service == "datazone" else ProviderKind.HEALTHOMICS
+class AwsProvider:
+    """What every AWS provider shares: one source and its wire. Subclasses name the `kind`
+    and the botocore `service`, and add their listings and records."""
+
+    kind: ProviderKind
+    service: str
+
+    def __init__(
+        self,
+        config: SourceConfig,
+        limits: LimitsConfig,
+        gate: asyncio.Semaphore,
+        guard: SourceGuard | None = None,
+    ):
+        self.name = config.name
+        self.config = config
+        self.wire = AwsWire(config, limits, self.service, gate, kind=self.kind, guard=guard)
+
+    async def aclose(self) -> None:
+        await self.wire.aclose()

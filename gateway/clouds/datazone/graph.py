@@ -13,34 +13,19 @@ from typing import Any, ClassVar
 import strawberry
 
 from gateway.clouds.datazone.provider import DataZoneProvider, validate_job_id, validate_run_id
-from gateway.errors import bad_input
+from gateway.clouds.datazone.states import KIND as DZ
+from gateway.clouds.datazone.states import STATES
 from gateway.graph.context import Info
 from gateway.graph.ids import global_id
-from gateway.graph.interfaces import (
-    Batch,
-    Node,
-    Run,
-    RunConnection,
-    RunEdge,
-    TaskConnection,
-    page_info,
-)
-from gateway.graph.records import build, nested, upstream_field
-from gateway.states import run_state
+from gateway.graph.interfaces import Batch, Node, Run, RunConnection, TaskConnection, connection
+from gateway.graph.provider import Provider
+from gateway.graph.records import Detailed, build_node, nested, upstream_field
+from gateway.graph.relay import PageArgs, relay
 from gateway.types import ProviderKind, Record
-
-DZ = ProviderKind.DATAZONE
-
-
-def _provider(info: Info, source: str) -> DataZoneProvider:
-    provider = info.context.upstream.provider(source)
-    if not isinstance(provider, DataZoneProvider):
-        raise bad_input(f"source {source!r} is not a DataZone source")
-    return provider
 
 
 async def load_job_run(info: Info, source: str, run_id: str) -> Record:
-    p = _provider(info, source)
+    p = info.context.upstream.provider_as(source, DataZoneProvider)
     record: Record = await info.context.loaders.each(source, "GetJobRun", p.get_job_run).load(
         run_id
     )
@@ -81,7 +66,7 @@ class DataZoneJobRunDetails:
     description="A DataZone job run: every JobRunSummary field; GetJobRun's `details` when "
     "selected. DataZone runs have no tasks and no batch."
 )
-class DataZoneJobRun(Run):
+class DataZoneJobRun(Run, Detailed):
     __nested__: ClassVar[dict[str, Any]] = {"error": DataZoneJobRunError}
 
     domain_id: str | None
@@ -99,25 +84,22 @@ class DataZoneJobRun(Run):
         "details", DataZoneJobRunDetails, convert=nested(DataZoneJobRunDetails)
     )
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = await load_job_run(info, self.source, self.native_id)
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return await load_job_run(info, self.source, self.native_id)
 
     @classmethod
     def make(cls, source: str, record: Record, detail: bool = False) -> DataZoneJobRun:
         run_id = str(record.get("runId") or record["id"])
         status = record.get("status")
-        return build(
+        return build_node(
             cls,
             record,
-            id=global_id("DataZoneJobRun", source, run_id),
-            source=source,
+            source,
+            run_id,
             provider=DZ,
-            native_id=run_id,
             run_id=run_id,
             name=None,
-            state=run_state(DZ, status),
+            state=STATES.run_state(status),
             created_at=record.get("createdAt"),
             started_at=record.get("startTime"),
             stopped_at=record.get("endTime"),
@@ -129,14 +111,8 @@ class DataZoneJobRun(Run):
         return None
 
     @strawberry.field(description="Always null: DataZone has no task breakdown.")
-    async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
+    @relay
+    async def tasks(self, info: Info, *, page: PageArgs) -> TaskConnection | None:
         return None
 
 
@@ -146,7 +122,7 @@ class DataZoneJobRun(Run):
 )
 class DataZoneJob(Node):
     source: str
-    provider: ProviderKind
+    provider: ProviderKind = strawberry.field(graphql_type=Provider)
     job_id: str | None = strawberry.field(
         description="Always set; nullable only to agree with `DataZoneJobRun.jobId`."
     )
@@ -161,54 +137,55 @@ class DataZoneJob(Node):
         )
 
     @strawberry.field(description="ListJobRuns in the source's domain.")
+    @relay
     async def runs(
         self,
         info: Info,
         status: str | None = None,
         sort_order: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        *,
+        page: PageArgs,
     ) -> RunConnection | None:
-        p = _provider(info, self.source)
+        p = info.context.upstream.provider_as(self.source, DataZoneProvider)
         assert self.job_id is not None
         listing = p.job_runs(self.job_id, status=status, sort_order=sort_order)
-        conn = await info.context.loaders.connection(
-            p, listing, first=first, after=after, last=last, before=before
-        )
-        edges = [
-            RunEdge(node=DataZoneJobRun.make(self.source, s.item), _slot=s, _conn=conn)
-            for s in conn.slots
-        ]
-        return RunConnection(edges=edges, page_info=page_info(conn), total_count=None)
+        conn = await info.context.loaders.connection(p, listing, **page)
+        source = self.source
+        return connection(RunConnection, conn, lambda item: DataZoneJobRun.make(source, item))
 
 
 class DataZoneRoots:
-    """Root fields and `node` for DataZone sources; Query dispatches here by provider."""
+    """`node` and `run` for DataZone sources; it has no batches and no run listing per source
+    (runs belong to a job: `dataZoneJob`)."""
 
     node_types = frozenset({"DataZoneJob", "DataZoneJobRun"})
 
     def job(self, info: Info, source: str, job_id: str) -> DataZoneJob:
-        _provider(info, source)
+        info.context.upstream.provider_as(source, DataZoneProvider)
         validate_job_id(job_id)
         return DataZoneJob.make(source, job_id)
 
     async def run(self, info: Info, source: str, run_id: str) -> DataZoneJobRun:
-        _provider(info, source)
+        info.context.upstream.provider_as(source, DataZoneProvider)
         validate_run_id(run_id)
         return DataZoneJobRun.make(source, await load_job_run(info, source, run_id), detail=True)
 
-    async def node(self, info: Info, type_name: str, source: str, key: str) -> Any:
+    async def node(self, info: Info, type_name: str, source: str, key: str) -> Node:
         if type_name == "DataZoneJob":
             return self.job(info, source, key)
         return await self.run(info, source, key)
 
-    async def batch(self, info: Info, source: str, batch_id: str) -> Any:
-        raise bad_input("DataZone has no batches; use `dataZoneJob(source:, id:)`")
 
-    async def batches(self, info: Info, source: str, filters: Any, page: Any) -> Any:
-        raise bad_input("DataZone has no batches; use `dataZoneJob(source:, id:)`")
+ROOTS = DataZoneRoots()
 
-    async def runs(self, info: Info, source: str, filters: Any, page: Any) -> Any:
-        raise bad_input("DataZone runs belong to a job: use `dataZoneJob(source:, id:) { runs }`")
+
+@strawberry.type
+class DataZoneQuery:
+    """DataZone's own root field, merged into Query by the schema."""
+
+    @strawberry.field(
+        description="A DataZone job by id in the source's domain: a handle (DataZone has no "
+        "GetJob); its `runs` answer NOT_FOUND when ListJobRuns says the job does not exist."
+    )
+    def data_zone_job(self, info: Info, source: str, id: str) -> DataZoneJob | None:
+        return ROOTS.job(info, source, id)

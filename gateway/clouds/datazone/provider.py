@@ -7,35 +7,22 @@ layer keeps them out of cursors.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from gateway.clouds.aws.wire import AwsWire, validate
-from gateway.config import LimitsConfig, SourceConfig
+from gateway.clouds.aws.wire import AwsProvider, validate
+from gateway.clouds.datazone.states import KIND
 from gateway.errors import ErrorCode, GatewayError
-from gateway.types import Listing, Page, PageRef, ProviderKind, Record
-from gateway.upstream.resilience import SourceGuard
+from gateway.types import Listing, Page, PageRef, Record
 
 SERVICE = "datazone"
 MAX_PAGE = 50
 
 
-class DataZoneProvider:
+class DataZoneProvider(AwsProvider):
     """One DataZone domain (account + region + `domain_id`)."""
 
-    kind = ProviderKind.DATAZONE
-
-    def __init__(
-        self,
-        config: SourceConfig,
-        limits: LimitsConfig,
-        gate: asyncio.Semaphore,
-        guard: SourceGuard | None = None,
-    ):
-        self.name = config.name
-        self.config = config
-        self.wire = AwsWire(config, limits, SERVICE, gate, guard=guard)
+    kind = KIND
+    service = SERVICE
 
     @property
     def domain_id(self) -> str:
@@ -76,7 +63,7 @@ class DataZoneProvider:
             result: dict[str, Any] = await client.list_job_runs(**kwargs)
             return result
 
-        response = await self._call("ListJobRuns", invoke, paging=ref is not None)
+        response = await self.wire.call("ListJobRuns", invoke, paging=ref is not None)
         return Page(response.get("items", []), response.get("nextToken"))
 
     # -- entities -----------------------------------------------------------------------------
@@ -90,19 +77,7 @@ class DataZoneProvider:
             result.pop("ResponseMetadata", None)
             return result
 
-        return await self._call("GetJobRun", invoke)
-
-    async def _call(
-        self,
-        operation: str,
-        invoke: Callable[[Any], Awaitable[dict[str, Any]]],
-        *,
-        paging: bool = False,
-    ) -> dict[str, Any]:
-        return await self.wire.call(operation, invoke, paging=paging)
-
-    async def aclose(self) -> None:
-        await self.wire.aclose()
+        return await self.wire.call("GetJobRun", invoke)
 
 
 def validate_job_id(job_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,13 @@ from gateway.clouds.healthomics.loaders import (
     load_run,
     load_run_in_batch,
     load_task,
-    provider_of,
 )
+from gateway.clouds.healthomics.provider import (
+    HealthOmicsProvider,
+    validate_batch_id,
+    validate_run_id,
+)
+from gateway.clouds.healthomics.states import KIND, STATES
 from gateway.clouds.healthomics.types import (
     HealthOmicsDefaultRunSetting,
     HealthOmicsImageDetails,
@@ -24,40 +30,30 @@ from gateway.clouds.healthomics.types import (
 )
 from gateway.errors import ErrorCode, GatewayError
 from gateway.graph.context import Info
-from gateway.graph.ids import global_id
 from gateway.graph.interfaces import (
     Batch,
+    BatchConnection,
     BatchRunConnection,
-    BatchRunEdge,
+    Node,
     Run,
     RunConnection,
-    RunEdge,
     RunSubmission,
     Task,
     TaskConnection,
-    TaskEdge,
-    page_info,
+    batch_run_connection,
+    connection,
 )
-from gateway.graph.records import build, nested, upstream_field
-from gateway.states import (
-    RunState,
-    batch_settled,
-    batch_state,
-    run_settled,
-    run_state,
-    task_state,
-)
-from gateway.types import ProviderKind, Record
-from gateway.upstream.loaders import Connection
-
-HO = ProviderKind.HEALTHOMICS
-
+from gateway.graph.records import Detailed, build, build_node, nested, upstream_field
+from gateway.graph.relay import PageArgs, relay
+from gateway.graph.roots import BatchFilters, RunFilters
+from gateway.states import RunState
+from gateway.types import Record
 
 # -- tasks --------------------------------------------------------------------------------------
 
 
 @strawberry.type(description="A HealthOmics run task (ListRunTasks item; GetRunTask on demand).")
-class HealthOmicsTask(Task):
+class HealthOmicsTask(Task, Detailed):
     task_id: str | None
     run_id: str = strawberry.field(description="The run this task belongs to.")
     cpus: int | None
@@ -79,10 +75,8 @@ class HealthOmicsTask(Task):
         "imageDetails", HealthOmicsImageDetails, convert=nested(HealthOmicsImageDetails)
     )
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = await load_task(info, self.source, self.run_id, self.native_id)
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return await load_task(info, self.source, self.run_id, self.native_id)
 
     @classmethod
     def make(
@@ -90,15 +84,15 @@ class HealthOmicsTask(Task):
     ) -> HealthOmicsTask:
         task_id = str(record["taskId"])
         status = record.get("status")
-        return build(
+        return build_node(
             cls,
             record,
-            id=global_id("HealthOmicsTask", source, f"{run_id}/{task_id}"),
-            source=source,
-            provider=HO,
-            native_id=task_id,
+            source,
+            task_id,
+            key=f"{run_id}/{task_id}",
+            provider=KIND,
             run_id=run_id,
-            state=task_state(HO, status),
+            state=STATES.task_state(status),
             started_at=record.get("startTime"),
             stopped_at=record.get("stopTime"),
             _detail=record if detail else None,
@@ -107,11 +101,9 @@ class HealthOmicsTask(Task):
 
 # -- runs ---------------------------------------------------------------------------------------
 
-_DETAIL_ONLY = {"status_message", "failure_reason"}
-
 
 @strawberry.type(description="A HealthOmics run: ListRuns fields, GetRun fields when selected.")
-class HealthOmicsRun(Run):
+class HealthOmicsRun(Run, Detailed):
     arn: str | None
     workflow_id: str | None
     batch_id: str | None
@@ -158,23 +150,20 @@ class HealthOmicsRun(Run):
     engine_settings: JSON | None = upstream_field("engineSettings", JSON)
     session_policy: str | None = upstream_field("sessionPolicy", str)
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = await load_run(info, self.source, self.native_id)
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return await load_run(info, self.source, self.native_id)
 
     @classmethod
     def make(cls, source: str, record: Record, detail: bool = False) -> HealthOmicsRun:
         run_id = str(record["id"])
         status = record.get("status")
-        return build(
+        return build_node(
             cls,
             record,
-            id=global_id("HealthOmicsRun", source, run_id),
-            source=source,
-            provider=HO,
-            native_id=run_id,
-            state=run_state(HO, status),
+            source,
+            run_id,
+            provider=KIND,
+            state=STATES.run_state(status),
             created_at=record.get("creationTime"),
             started_at=record.get("startTime"),
             stopped_at=record.get("stopTime"),
@@ -189,49 +178,41 @@ class HealthOmicsRun(Run):
         return HealthOmicsBatch.make(self.source, record, detail=True)
 
     @strawberry.field(description="ListRunTasks; null (no error) for a deleted run.")
+    @relay
     async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        status: str | None = None,
+        self, info: Info, *, page: PageArgs, status: str | None = None
     ) -> TaskConnection | None:
         if self.state is RunState.DELETED:
             return None
-        p = provider_of(info, self.source)
+        p = info.context.upstream.provider_as(self.source, HealthOmicsProvider)
         listing = p.tasks(self.native_id, status)
         # A settled run's task list is settled too: the caller knows the parent's state.
         conn = await info.context.loaders.connection(
             p,
             listing,
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            settled=run_settled(HO, self.status),
+            **page,
+            settled=STATES.run_settled(self.status),
         )
         source, run_id = self.source, self.native_id
-        edges = [
-            TaskEdge(node=HealthOmicsTask.make(source, run_id, s.item), _slot=s, _conn=conn)
-            for s in conn.slots
-        ]
-        return TaskConnection(edges=edges, page_info=page_info(conn), total_count=None)
-
-
-def run_connection(source: str, conn: Connection) -> RunConnection:
-    edges = [
-        RunEdge(node=HealthOmicsRun.make(source, s.item), _slot=s, _conn=conn) for s in conn.slots
-    ]
-    return RunConnection(edges=edges, page_info=page_info(conn), total_count=conn.window.total)
+        return connection(
+            TaskConnection, conn, lambda item: HealthOmicsTask.make(source, run_id, item)
+        )
 
 
 # -- batches ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BatchRunFilters:
+    """ListRunsInBatch's filters (at most one of them)."""
+
+    submission_status: str | None = None
+    run_setting_id: str | None = None
+    run_id: str | None = None
+
+
 @strawberry.type(description="A HealthOmics run batch: ListBatch fields, GetBatch when selected.")
-class HealthOmicsBatch(Batch):
+class HealthOmicsBatch(Batch, Detailed):
     workflow_id: str | None
     _detail: strawberry.Private[Record | None] = None
 
@@ -257,65 +238,44 @@ class HealthOmicsBatch(Batch):
     failed_time: datetime | None = upstream_field("failedTime", datetime)
     failure_reason: str | None = upstream_field("failureReason", str)
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = await load_batch(info, self.source, self.native_id)
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return await load_batch(info, self.source, self.native_id)
 
     @classmethod
     def make(cls, source: str, record: Record, detail: bool = False) -> HealthOmicsBatch:
         batch_id = str(record["id"])
         status = record.get("status")
         setting = record.get("defaultRunSetting") or {}
-        return build(
+        return build_node(
             cls,
             record,
-            id=global_id("HealthOmicsBatch", source, batch_id),
-            source=source,
-            provider=HO,
-            native_id=batch_id,
-            state=batch_state(HO, status),
+            source,
+            batch_id,
+            provider=KIND,
+            state=STATES.batch_state(status),
             created_at=record.get("creationTime") or record.get("createdAt"),
             workflow_id=record.get("workflowId") or setting.get("workflowId"),
             _detail=record if detail else None,
         )
 
     @strawberry.field(description="ListRunsInBatch; at most one of the three filters.")
+    @relay(filters=BatchRunFilters)
     async def runs(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        submission_status: str | None = None,
-        run_setting_id: str | None = None,
-        run_id: str | None = None,
+        self, info: Info, *, page: PageArgs, filters: BatchRunFilters
     ) -> BatchRunConnection | None:
-        p = provider_of(info, self.source)
-        listing = p.runs_in_batch(self.native_id, submission_status, run_setting_id, run_id)
-        settled = batch_settled(HO, self.status)
-        conn = await info.context.loaders.connection(
-            p, listing, first=first, after=after, last=last, before=before, settled=settled
-        )
-        filtered = any(v is not None for v in (submission_status, run_setting_id, run_id))
+        p = info.context.upstream.provider_as(self.source, HealthOmicsProvider)
+        f = filters
+        listing = p.runs_in_batch(self.native_id, f.submission_status, f.run_setting_id, f.run_id)
+        settled = STATES.batch_settled(self.status)
+        conn = await info.context.loaders.connection(p, listing, **page, settled=settled)
+        filtered = filters != BatchRunFilters()
         source, batch_id = self.source, self.native_id
-        edges = []
-        for s in conn.slots:
-            submission = build(RunSubmission, s.item)
-            edges.append(
-                BatchRunEdge(
-                    submission=submission,
-                    _node=_run_of(source, batch_id, submission.run_id, settled),
-                    _slot=s,
-                    _conn=conn,
-                )
-            )
-        return BatchRunConnection(
-            edges=edges,
-            page_info=page_info(conn),
-            total_count=None if filtered else self.total_runs,
-        )
+
+        def edge(item: Record) -> tuple[RunSubmission, Any]:
+            submission = build(RunSubmission, item)
+            return submission, _run_of(source, batch_id, submission.run_id, settled)
+
+        return batch_run_connection(conn, edge, total=None if filtered else self.total_runs)
 
 
 def _run_of(source: str, batch_id: str, run_id: str | None, batch_is_settled: bool) -> Any:
@@ -329,31 +289,18 @@ def _run_of(source: str, batch_id: str, run_id: str | None, batch_is_settled: bo
     return resolve
 
 
-def batch_connection_edges(source: str, conn: Connection) -> list[Any]:
-    from gateway.graph.interfaces import BatchEdge
-
-    return [
-        BatchEdge(node=HealthOmicsBatch.make(source, s.item), _slot=s, _conn=conn)
-        for s in conn.slots
-    ]
-
-
 class HealthOmicsRoots:
-    """Root fields and `node` for HealthOmics sources; Query dispatches here by provider."""
+    """Root fields and `node` for HealthOmics sources: `Roots`, `BatchRoots`, `RunListRoots`."""
 
     node_types = frozenset({"HealthOmicsBatch", "HealthOmicsRun", "HealthOmicsTask"})
 
     async def batch(self, info: Info, source: str, batch_id: str) -> HealthOmicsBatch:
-        provider_of(info, source)
-        from gateway.clouds.healthomics.provider import validate_batch_id
-
+        info.context.upstream.provider_as(source, HealthOmicsProvider)
         validate_batch_id(batch_id)
         return HealthOmicsBatch.make(source, await load_batch(info, source, batch_id), True)
 
     async def run(self, info: Info, source: str, run_id: str) -> HealthOmicsRun:
-        from gateway.clouds.healthomics.provider import validate_run_id
-
-        provider_of(info, source)
+        info.context.upstream.provider_as(source, HealthOmicsProvider)
         validate_run_id(run_id)
         return HealthOmicsRun.make(source, await load_run(info, source, run_id), detail=True)
 
@@ -364,7 +311,7 @@ class HealthOmicsRoots:
         record = await load_task(info, source, run_id, task_id)
         return HealthOmicsTask.make(source, run_id, record, detail=True)
 
-    async def node(self, info: Info, type_name: str, source: str, key: str) -> Any:
+    async def node(self, info: Info, type_name: str, source: str, key: str) -> Node:
         if type_name == "HealthOmicsBatch":
             return await self.batch(info, source, key)
         if type_name == "HealthOmicsRun":
@@ -372,22 +319,29 @@ class HealthOmicsRoots:
         return await self.task(info, source, key)
 
     async def batches(
-        self, info: Info, source: str, filters: dict[str, Any], page: dict[str, Any]
-    ) -> list[Any] | tuple[Connection, list[Any]]:
-        p = provider_of(info, source)
-        listing = p.batches(filters.get("status"), filters.get("name"), filters.get("run_group_id"))
+        self, info: Info, source: str, filters: BatchFilters, page: PageArgs
+    ) -> BatchConnection:
+        p = info.context.upstream.provider_as(source, HealthOmicsProvider)
+        listing = p.batches(filters.status, filters.name, filters.run_group_id)
         conn = await info.context.loaders.connection(p, listing, **page)
-        return conn, batch_connection_edges(source, conn)
+        make = HealthOmicsBatch.make
+        total = conn.window.total
+        return connection(BatchConnection, conn, lambda item: make(source, item), total=total)
 
     async def runs(
-        self, info: Info, source: str, filters: dict[str, Any], page: dict[str, Any]
+        self, info: Info, source: str, filters: RunFilters, page: PageArgs
     ) -> RunConnection:
-        p = provider_of(info, source)
+        p = info.context.upstream.provider_as(source, HealthOmicsProvider)
         listing = p.runs(
-            batch_id=filters.get("batch_id"),
-            run_group_id=filters.get("run_group_id"),
-            status=filters.get("status"),
-            name=filters.get("name"),
+            batch_id=filters.batch_id,
+            run_group_id=filters.run_group_id,
+            status=filters.status,
+            name=filters.name,
         )
         conn = await info.context.loaders.connection(p, listing, **page)
-        return run_connection(source, conn)
+        return connection(
+            RunConnection,
+            conn,
+            lambda item: HealthOmicsRun.make(source, item),
+            total=conn.window.total,
+        )

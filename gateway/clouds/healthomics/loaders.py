@@ -7,48 +7,40 @@ GetRun each; GetRun, GetBatch and GetRunTask go through per-request DataLoaders.
 from __future__ import annotations
 
 from gateway.clouds.healthomics.provider import HealthOmicsProvider
+from gateway.clouds.healthomics.states import STATES
 from gateway.graph.context import Info
-from gateway.states import batch_settled, run_settled, task_settled
-from gateway.types import Page, ProviderKind, Record
+from gateway.types import Page, Record
 from gateway.upstream.loaders import Loaders
-
-HO = ProviderKind.HEALTHOMICS
 
 
 def _settled_batch(record: Record) -> bool:
-    return batch_settled(HO, record.get("status"))
+    return STATES.batch_settled(record.get("status"))
 
 
 def _settled_run(record: Record) -> bool:
-    return run_settled(HO, record.get("status"))
+    return STATES.run_settled(record.get("status"))
 
 
 def _settled_task(record: Record) -> bool:
-    return task_settled(HO, record.get("status"))
-
-
-def provider_of(info: Info, source: str) -> HealthOmicsProvider:
-    """The source's HealthOmics provider, as this request may see it (FORBIDDEN otherwise)."""
-    provider: HealthOmicsProvider = info.context.upstream.provider(source)
-    return provider
+    return STATES.task_settled(record.get("status"))
 
 
 async def load_batch(info: Info, source: str, batch_id: str) -> Record:
-    p = provider_of(info, source)
+    p = info.context.upstream.provider_as(source, HealthOmicsProvider)
     loader = info.context.loaders.each(source, "GetBatch", p.get_batch, _settled_batch)
     record: Record = await loader.load(batch_id)
     return record
 
 
 async def load_run(info: Info, source: str, run_id: str) -> Record:
-    p = provider_of(info, source)
+    p = info.context.upstream.provider_as(source, HealthOmicsProvider)
     loader = info.context.loaders.each(source, "GetRun", p.get_run, _settled_run)
     record: Record = await loader.load(run_id)
     return record
 
 
 async def load_task(info: Info, source: str, run_id: str, task_id: str) -> Record:
-    p = provider_of(info, source)
+    p = info.context.upstream.provider_as(source, HealthOmicsProvider)
 
     async def get(key: tuple[str, str]) -> Record:
         return await p.get_run_task(*key)
@@ -71,7 +63,7 @@ async def load_run_in_batch(
     on the page.
     """
     loaders: Loaders = info.context.loaders
-    p = provider_of(info, source)
+    p = info.context.upstream.provider_as(source, HealthOmicsProvider)
 
     async def batch_fn(keys: list[tuple[str, bool, str]]) -> list[Record | None]:
         by_batch: dict[tuple[str, bool], dict[str, Record]] = {}

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.clouds.aws.wire import AwsWire, validate
-from gateway.config import LimitsConfig, SourceConfig
+from gateway.clouds.aws.wire import AwsProvider, validate
+from gateway.clouds.healthomics.states import KIND
 from gateway.errors import bad_input
-from gateway.types import Listing, Page, PageRef, ProviderKind, Record
-from gateway.upstream.resilience import SourceGuard
+from gateway.types import Listing, Page, PageRef, Record
 
 SERVICE = "omics"
 
@@ -28,7 +26,6 @@ _LISTINGS = {
     "ListRuns": _ListingSpec("list_runs", "items", "maxResults"),
     "ListRunTasks": _ListingSpec("list_run_tasks", "items", "maxResults"),
 }
-_BATCH_FILTERS = ("submissionStatus", "runSettingId", "runId")
 
 
 def _strip(response: dict[str, Any]) -> dict[str, Any]:
@@ -36,21 +33,11 @@ def _strip(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-class HealthOmicsProvider:
+class HealthOmicsProvider(AwsProvider):
     """One HealthOmics account + region. Returns botocore's parsed records unchanged."""
 
-    kind = ProviderKind.HEALTHOMICS
-
-    def __init__(
-        self,
-        config: SourceConfig,
-        limits: LimitsConfig,
-        gate: asyncio.Semaphore,
-        guard: SourceGuard | None = None,
-    ):
-        self.name = config.name
-        self.config = config
-        self.wire = AwsWire(config, limits, SERVICE, gate, guard=guard)
+    kind = KIND
+    service = SERVICE
 
     # -- listings -----------------------------------------------------------------------------
 
@@ -138,9 +125,6 @@ class HealthOmicsProvider:
             return _strip(await getattr(client, method)(**kwargs))
 
         return await self.wire.call(operation, invoke)
-
-    async def aclose(self) -> None:
-        await self.wire.aclose()
 
 
 def validate_run_id(run_id: str) -> None:

@@ -7,20 +7,18 @@ sub-workflow lists its own calls one level down, a task lists none (and costs no
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from gateway.clouds.tencent.loaders import TC, provider_of
-from gateway.clouds.tencent.provider import child_path
+from gateway.clouds.tencent.provider import TencentOmicsProvider, child_path
+from gateway.clouds.tencent.states import KIND, STATES
 from gateway.clouds.tencent.types import camel
 from gateway.graph.context import Info
-from gateway.graph.ids import global_id
-from gateway.graph.interfaces import Task, TaskConnection, TaskEdge, page_args, page_info
-from gateway.graph.records import build
+from gateway.graph.interfaces import Task, TaskConnection, connection, page_info
+from gateway.graph.records import build_node
+from gateway.graph.relay import PageArgs, relay
 from gateway.paging.window import Window
-from gateway.states import task_state
 from gateway.types import Record
 from gateway.upstream.loaders import Connection, check_page_args
 
@@ -31,16 +29,18 @@ def _empty_connection(info: Info) -> Connection:
 
 
 async def call_connection(
-    info: Info, source: str, run_uuid: str, path: str, page: dict[str, Any]
+    info: Info, source: str, run_uuid: str, path: str, page: PageArgs
 ) -> TaskConnection:
     """The calls listed at `path` (GetRunCalls, unpaged upstream) as a paged connection."""
-    p = provider_of(info, source)
+    p = info.context.upstream.provider_as(source, TencentOmicsProvider)
     conn = await info.context.loaders.connection(p, p.calls(run_uuid, path), **page)
-    edges = [
-        TaskEdge(node=TencentRunCall.make(source, run_uuid, path, s.item), _slot=s, _conn=conn)
-        for s in conn.slots
-    ]
-    return TaskConnection(edges=edges, page_info=page_info(conn), total_count=conn.window.total)
+    make = TencentRunCall.make
+    return connection(
+        TaskConnection,
+        conn,
+        lambda item: make(source, run_uuid, path, item),
+        total=conn.window.total,
+    )
 
 
 @strawberry.type(
@@ -80,17 +80,16 @@ class TencentRunCall(Task):
         path = child_path(parent, record)
         rec = camel(record)
         status = rec.get("status")
-        return build(
+        return build_node(
             cls,
             rec,
-            id=global_id("TencentRunCall", source, f"{run_uuid}{path}"),
-            source=source,
-            provider=TC,
-            native_id=f"{run_uuid}{path}",
+            source,
+            f"{run_uuid}{path}",
+            provider=KIND,
             run_uuid=run_uuid,
             path=path,
             name=rec.get("callName"),
-            state=task_state(TC, status),
+            state=STATES.task_state(status),
             started_at=rec.get("startTime"),
             stopped_at=rec.get("endTime"),
         )
@@ -98,18 +97,11 @@ class TencentRunCall(Task):
     @strawberry.field(
         description="A sub-workflow's own calls (GetRunCalls at its path); else empty."
     )
-    async def calls(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
+    @relay
+    async def calls(self, info: Info, *, page: PageArgs) -> TaskConnection | None:
         if self.run_type != "SubWorkflow":
-            check_page_args(first, last)
+            check_page_args(page["first"], page["last"])
             conn = _empty_connection(info)
             return TaskConnection(edges=[], page_info=page_info(conn), total_count=0)
-        page = page_args(first, after, last, before)
         assert self.run_uuid is not None
         return await call_connection(info, self.source, self.run_uuid, self.path, page)

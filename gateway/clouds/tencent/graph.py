@@ -7,28 +7,27 @@ is read only when a RunMetadata-only field is selected. Calls page one GetRunCal
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from gateway.clouds.tencent.calls import TencentRunCall, call_connection
 from gateway.clouds.tencent.loaders import (
-    TC,
     group_loader,
     load_status,
     not_found,
     prime_runs,
-    provider_of,
     run_loader,
 )
 from gateway.clouds.tencent.provider import (
+    TencentOmicsProvider,
     child_path,
     parent_path,
     split_call_key,
     validate_run_group_id,
     validate_run_uuid,
 )
+from gateway.clouds.tencent.states import KIND, STATES
 from gateway.clouds.tencent.types import (
     TencentApplicationVersion,
     TencentCacheInfo,
@@ -43,21 +42,20 @@ from gateway.clouds.tencent.types import (
 )
 from gateway.errors import bad_input
 from gateway.graph.context import Info
-from gateway.graph.ids import global_id
 from gateway.graph.interfaces import (
     Batch,
-    BatchEdge,
+    BatchConnection,
     BatchRunConnection,
-    BatchRunEdge,
+    Node,
     Run,
     RunConnection,
-    RunEdge,
     TaskConnection,
-    page_args,
-    page_info,
+    batch_run_connection,
+    connection,
 )
-from gateway.graph.records import build, upstream_field
-from gateway.states import batch_state, run_state
+from gateway.graph.records import Detailed, build_node, upstream_field
+from gateway.graph.relay import PageArgs, relay
+from gateway.graph.roots import BatchFilters, RunFilters
 from gateway.types import Record
 from gateway.upstream.loaders import Connection
 
@@ -71,7 +69,7 @@ __all__ = ["TencentRoots", "TencentRun", "TencentRunCall", "TencentRunGroup"]
     description="A Tencent Cloud Omics run: DescribeRuns fields; RunMetadata-only fields read "
     "GetRunStatus when selected. `name` is the run's UserDefinedId."
 )
-class TencentRun(Run):
+class TencentRun(Run, Detailed):
     run_uuid: str | None
     project_id: str | None
     application_id: str | None
@@ -109,10 +107,8 @@ class TencentRun(Run):
     stderr: str | None = upstream_field("stderr", str)
     meta: JSON | None = upstream_field("meta", JSON)
 
-    async def detail(self, info: Info) -> Record:
-        if self._detail is None:
-            self._detail = camel(await load_status(info, self.source, self.native_id))
-        return self._detail
+    async def load_detail(self, info: Info) -> Record:
+        return camel(await load_status(info, self.source, self.native_id))
 
     @classmethod
     def make(cls, source: str, record: Record) -> TencentRun:
@@ -120,15 +116,14 @@ class TencentRun(Run):
         run_uuid = str(rec["runUuid"])
         times = rec.get("executionTime") or {}
         status = rec.get("status")
-        return build(
+        return build_node(
             cls,
             rec,
-            id=global_id("TencentRun", source, run_uuid),
-            source=source,
-            provider=TC,
-            native_id=run_uuid,
+            source,
+            run_uuid,
+            provider=KIND,
             name=rec.get("userDefinedId") or None,
-            state=run_state(TC, status),
+            state=STATES.run_state(status),
             created_at=rec.get("createTime"),
             started_at=times.get("startTime"),
             stopped_at=times.get("endTime"),
@@ -148,22 +143,15 @@ class TencentRun(Run):
         return TencentRunGroup.make(self.source, record)
 
     @strawberry.field(description="The run's top-level calls (GetRunCalls at `/`).")
-    async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> TaskConnection | None:
-        page = page_args(first, after, last, before)
+    @relay
+    async def tasks(self, info: Info, *, page: PageArgs) -> TaskConnection | None:
         return await call_connection(info, self.source, self.native_id, "/", page)
 
 
 def run_connection(info: Info, source: str, conn: Connection) -> RunConnection:
     prime_runs(info, source, [s.item for s in conn.slots])
-    edges = [RunEdge(node=TencentRun.make(source, s.item), _slot=s, _conn=conn) for s in conn.slots]
-    return RunConnection(edges=edges, page_info=page_info(conn), total_count=conn.window.total)
+    make = TencentRun.make
+    return connection(RunConnection, conn, lambda item: make(source, item), total=conn.window.total)
 
 
 # -- run groups ---------------------------------------------------------------------------------
@@ -208,14 +196,13 @@ class TencentRunGroup(Batch):
         rec = camel(record)
         group_id = str(rec["runGroupId"])
         status = rec.get("status")
-        return build(
+        return build_node(
             cls,
             rec,
-            id=global_id("TencentRunGroup", source, group_id),
-            source=source,
-            provider=TC,
-            native_id=group_id,
-            state=batch_state(TC, status),
+            source,
+            group_id,
+            provider=KIND,
+            state=STATES.batch_state(status),
             total_runs=rec.get("totalRun"),
             created_at=rec.get("createTime"),
             application_version=struct(TencentApplicationVersion, rec.get("applicationVersion")),
@@ -228,32 +215,17 @@ class TencentRunGroup(Batch):
         )
 
     @strawberry.field(description="DescribeRuns filtered by this RunGroupId (and `status`).")
+    @relay
     async def runs(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        status: str | None = None,
+        self, info: Info, *, page: PageArgs, status: str | None = None
     ) -> BatchRunConnection | None:
-        p = provider_of(info, self.source)
+        p = info.context.upstream.provider_as(self.source, TencentOmicsProvider)
         listing = p.runs(run_group_id=self.native_id, status=status)
-        conn = await info.context.loaders.connection(
-            p, listing, **page_args(first, after, last, before)
-        )
-        prime_runs(info, self.source, [s.item for s in conn.slots])
-        edges = [
-            BatchRunEdge(
-                submission=None,
-                _node=TencentRun.make(self.source, s.item),
-                _slot=s,
-                _conn=conn,
-            )
-            for s in conn.slots
-        ]
-        return BatchRunConnection(
-            edges=edges, page_info=page_info(conn), total_count=conn.window.total
+        conn = await info.context.loaders.connection(p, listing, **page)
+        source = self.source
+        prime_runs(info, source, [s.item for s in conn.slots])
+        return batch_run_connection(
+            conn, lambda item: (None, TencentRun.make(source, item)), total=conn.window.total
         )
 
 
@@ -261,27 +233,29 @@ class TencentRunGroup(Batch):
 
 
 class TencentRoots:
-    """Root fields and `node` for Tencent sources; Query dispatches here by provider."""
+    """Root fields and `node` for Tencent sources: `Roots`, `BatchRoots`, `RunListRoots`."""
 
     node_types = frozenset({"TencentRunGroup", "TencentRun", "TencentRunCall"})
 
-    async def batch(self, info: Info, source: str, group_id: str) -> TencentRunGroup:
-        validate_run_group_id(group_id)
-        return TencentRunGroup.make(source, await group_loader(info, source).load(group_id))
+    async def batch(self, info: Info, source: str, batch_id: str) -> TencentRunGroup:
+        validate_run_group_id(batch_id)
+        return TencentRunGroup.make(source, await group_loader(info, source).load(batch_id))
 
-    async def run(self, info: Info, source: str, run_uuid: str) -> TencentRun:
-        validate_run_uuid(run_uuid)
-        return TencentRun.make(source, await run_loader(info, source).load(run_uuid))
+    async def run(self, info: Info, source: str, run_id: str) -> TencentRun:
+        validate_run_uuid(run_id)
+        return TencentRun.make(source, await run_loader(info, source).load(run_id))
 
     async def call(self, info: Info, source: str, key: str) -> TencentRunCall:
         run_uuid, path = split_call_key(key)
         parent = parent_path(path)
-        for record in await provider_of(info, source).get_run_calls(run_uuid, parent):
+        for record in await info.context.upstream.provider_as(
+            source, TencentOmicsProvider
+        ).get_run_calls(run_uuid, parent):
             if child_path(parent, record) == path:
                 return TencentRunCall.make(source, run_uuid, parent, record)
         raise not_found("call", source)
 
-    async def node(self, info: Info, type_name: str, source: str, key: str) -> Any:
+    async def node(self, info: Info, type_name: str, source: str, key: str) -> Node:
         if type_name == "TencentRunGroup":
             return await self.batch(info, source, key)
         if type_name == "TencentRun":
@@ -289,33 +263,27 @@ class TencentRoots:
         return await self.call(info, source, key)
 
     async def batches(
-        self, info: Info, source: str, filters: dict[str, Any], page: dict[str, Any]
-    ) -> tuple[Connection, list[Any]]:
-        p = provider_of(info, source)
+        self, info: Info, source: str, filters: BatchFilters, page: PageArgs
+    ) -> BatchConnection:
+        p = info.context.upstream.provider_as(source, TencentOmicsProvider)
         listing = p.run_groups(
-            status=filters.get("status"),
-            name=filters.get("name"),
-            run_group_id=filters.get("run_group_id"),
+            status=filters.status, name=filters.name, run_group_id=filters.run_group_id
         )
         conn = await info.context.loaders.connection(p, listing, **page)
-        edges = [
-            BatchEdge(node=TencentRunGroup.make(source, s.item), _slot=s, _conn=conn)
-            for s in conn.slots
-        ]
-        return conn, edges
+        make = TencentRunGroup.make
+        total = conn.window.total
+        return connection(BatchConnection, conn, lambda item: make(source, item), total=total)
 
     async def runs(
-        self, info: Info, source: str, filters: dict[str, Any], page: dict[str, Any]
+        self, info: Info, source: str, filters: RunFilters, page: PageArgs
     ) -> RunConnection:
-        if filters.get("run_group_id") is not None:
+        if filters.run_group_id is not None:
             raise bad_input(
                 "`runGroupId` is HealthOmics' compute pool; a Tencent run group is `batchId`"
             )
-        p = provider_of(info, source)
+        p = info.context.upstream.provider_as(source, TencentOmicsProvider)
         listing = p.runs(
-            run_group_id=filters.get("batch_id"),
-            status=filters.get("status"),
-            user_defined_id=filters.get("name"),
+            run_group_id=filters.batch_id, status=filters.status, user_defined_id=filters.name
         )
         conn = await info.context.loaders.connection(p, listing, **page)
         return run_connection(info, source, conn)

@@ -12,25 +12,17 @@ from typing import Any
 from aiodataloader import DataLoader
 
 from gateway.clouds.tencent.provider import TencentOmicsProvider
-from gateway.errors import ErrorCode, GatewayError, bad_input
+from gateway.clouds.tencent.states import KIND
+from gateway.errors import ErrorCode, GatewayError
 from gateway.graph.context import Info
-from gateway.types import ProviderKind, Record
+from gateway.types import Record
 
-TC = ProviderKind.TENCENT_OMICS
 GROUP_CHUNK = 100
 
 
 def not_found(kind: str, source: str) -> GatewayError:
     """Absent upstream: the element is null and the error says so, with the source."""
-    return GatewayError(f"{kind} not found", ErrorCode.NOT_FOUND, source=source, provider=TC)
-
-
-def provider_of(info: Info, source: str) -> TencentOmicsProvider:
-    """The source's provider, refusing (no upstream call) a source of another cloud."""
-    provider = info.context.upstream.provider(source)
-    if not isinstance(provider, TencentOmicsProvider):
-        raise bad_input(f"source {source!r} is not a Tencent Cloud Omics source")
-    return provider
+    return GatewayError(f"{kind} not found", ErrorCode.NOT_FOUND, source=source, provider=KIND)
 
 
 def _by_ids(
@@ -58,14 +50,14 @@ def _by_ids(
 
 def run_loader(info: Info, source: str) -> DataLoader[str, Record]:
     """Runs by RunUuid: chunks of `limits.tencent_describe_chunk` per DescribeRuns."""
-    p = provider_of(info, source)
+    p = info.context.upstream.provider_as(source, TencentOmicsProvider)
     chunk = info.context.upstream.settings.limits.tencent_describe_chunk
     return _by_ids(info, source, "DescribeRuns:RunUuid", "RunUuid", chunk, p.describe_runs)
 
 
 def group_loader(info: Info, source: str) -> DataLoader[str, Record]:
     """Run groups by RunGroupId: up to 100 per DescribeRunGroups."""
-    p = provider_of(info, source)
+    p = info.context.upstream.provider_as(source, TencentOmicsProvider)
     return _by_ids(
         info,
         source,
@@ -78,7 +70,7 @@ def group_loader(info: Info, source: str) -> DataLoader[str, Record]:
 
 async def load_status(info: Info, source: str, run_uuid: str) -> Record:
     """GetRunStatus (no batch form upstream): only for fields DescribeRuns lacks."""
-    p = provider_of(info, source)
+    p = info.context.upstream.provider_as(source, TencentOmicsProvider)
     record: Record = await info.context.loaders.each(source, "GetRunStatus", p.get_run_status).load(
         run_uuid
     )

@@ -7,19 +7,18 @@ pages one cached answer per (run, path) with the same cursors and the same law.
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from gateway.cache.backend import MemoryBackend
 from gateway.cache.upstream import UpstreamCache
+from gateway.clouds.tencent.states import KIND
 from gateway.clouds.tencent.wire import TencentWire
-from gateway.config import CacheConfig, LimitsConfig, SourceConfig
+from gateway.config import CacheConfig
 from gateway.errors import ErrorCode, UpstreamError, bad_input
-from gateway.ratelimit.rolling import RollingWindowRateLimiter
-from gateway.types import Listing, Page, PageRef, ProviderKind, Record
-from gateway.upstream.resilience import SourceGuard
+from gateway.types import Listing, Page, PageRef, Record
 
 MAX_LIMIT = 100
 #: How often an empty page is asked again while TotalCount says more items follow.
@@ -98,26 +97,25 @@ def _filters(**values: Sequence[str] | str | None) -> list[dict[str, Any]]:
 class TencentOmicsProvider:
     """One Tencent Cloud account + region (+ optional project)."""
 
-    kind = ProviderKind.TENCENT_OMICS
+    kind = KIND
 
     def __init__(
         self,
-        config: SourceConfig,
-        limits: LimitsConfig,
-        gate: asyncio.Semaphore,
-        limiter: RollingWindowRateLimiter,
-        cache: CacheConfig | None = None,
-        *,
-        guard: SourceGuard | None = None,
+        wire: TencentWire,
+        cache: UpstreamCache | None = None,
+        calls_ttl_seconds: float = CacheConfig().page_ttl_seconds,
     ) -> None:
+        config = wire.config
         self.name = config.name
         self.config = config
-        self.limits = limits
-        self.wire = TencentWire(config, limits, gate, limiter, guard)
-        cache = cache or CacheConfig()
-        # GetRunCalls is unpaged upstream: one answer per (run, path), sliced into pages here.
-        self._calls = UpstreamCache(MemoryBackend(cache.max_entries, cache.max_bytes))
-        self._calls_ttl = cache.page_ttl_seconds
+        self.wire = wire
+        # GetRunCalls is unpaged upstream: one answer per (run, path), sliced into pages here,
+        # kept in the app's shared upstream cache (Redis when scaled out) under this source's
+        # config fingerprint, like every other upstream result.
+        self._calls = cache or UpstreamCache(MemoryBackend(1_000, 64 * 1024 * 1024))
+        fingerprint = hashlib.blake2b(config.model_dump_json().encode(), digest_size=4)
+        self._calls_key = f"tencent-calls\x1f{config.name}\x1f{fingerprint.hexdigest()}"
+        self._calls_ttl = calls_ttl_seconds
 
     def _base(self) -> dict[str, Any]:
         return {"ProjectId": self.config.project_id} if self.config.project_id else {}
@@ -242,7 +240,7 @@ class TencentOmicsProvider:
             return list(response.get("Calls") or [])
 
         calls: list[Record] = await self._calls.get(
-            f"{run_uuid}\x1f{path}", load, lambda _: self._calls_ttl
+            f"{self._calls_key}\x1f{run_uuid}\x1f{path}", load, lambda _: self._calls_ttl
         )
         return calls
 

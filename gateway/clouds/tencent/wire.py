@@ -29,21 +29,21 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.common.retry_async import StandardRetryer
 from tencentcloud.omics.v20221128 import models, omics_client_async
 
+from gateway.clouds.tencent.states import KIND
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError
+from gateway.guards import SourceGuard
 from gateway.observability import hooks as observe
 from gateway.ratelimit.rolling import RollingWindowRateLimiter
-from gateway.types import ProviderKind
-from gateway.upstream.resilience import SourceGuard
 
 log = logging.getLogger(__name__)
-_KIND = ProviderKind.TENCENT_OMICS.value
+_KIND = KIND.value
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE = 0.1
 BACKOFF_CAP = 2.0
 
-_TC = ProviderKind.TENCENT_OMICS
+
 #: Code families, by prefix before the first dot (`ResourceNotFound.RunNotExist` → NOT_FOUND).
 _FAMILIES: dict[str, tuple[ErrorCode, str]] = {
     "ResourceNotFound": (ErrorCode.NOT_FOUND, "not found upstream"),
@@ -91,17 +91,17 @@ def map_sdk_error(exc: BaseException, source: str) -> GatewayError:
             msg,
             ours,
             source=source,
-            provider=_TC,
+            provider=KIND,
             upstream_code=code,
             request_id=exc.get_request_id() or None,
         )
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return UpstreamError(
-            "upstream timed out", ErrorCode.UPSTREAM_TIMEOUT, source=source, provider=_TC
+            "upstream timed out", ErrorCode.UPSTREAM_TIMEOUT, source=source, provider=KIND
         )
     if isinstance(exc, httpx.HTTPError | OSError):
         return UpstreamError(
-            "upstream unreachable", ErrorCode.UPSTREAM_UNAVAILABLE, source=source, provider=_TC
+            "upstream unreachable", ErrorCode.UPSTREAM_UNAVAILABLE, source=source, provider=KIND
         )
     raise exc
 

@@ -7,11 +7,11 @@ accessor reads the plans at the clock's `now`, so listings, summaries and Get* a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, overload
+from typing import Any
 
 from gateway.emulator.aws.data import (
     AWS_REGION,
@@ -22,48 +22,11 @@ from gateway.emulator.aws.data import (
     scale_named,
     uuid_from,
 )
-from gateway.emulator.aws.protocol import service_model
 from gateway.emulator.clock import SimClock
 from gateway.emulator.edits import ListEdits
+from gateway.emulator.healthomics.items import Item, LazyItems, project
 from gateway.emulator.healthomics.plan import BatchPlan, Submission, plan_tasks, plan_world
 from gateway.emulator.healthomics.timeline import SETTLED_RUN, RunPlan, TaskPlan
-
-Item = dict[str, Any]
-
-_TASK_STEPS = [
-    "FASTQC",
-    "BWA_MEM2",
-    "MARK_DUPLICATES",
-    "BQSR",
-    "HAPLOTYPE_CALLER",
-    "GENOTYPE_GVCFS",
-]
-_INSTANCES = [("omics.c.large", 2, 4), ("omics.m.xlarge", 4, 16), ("omics.r.2xlarge", 8, 64)]
-
-
-def _project(shape_name: str, full: Item, **extra: Any) -> Item:
-    """Keep the members the model's list shape has: a list item is a view of the full record."""
-    members = service_model("omics").shape_for(shape_name).members
-    merged = {**full, **extra}
-    return {k: merged[k] for k in members if merged.get(k) is not None}
-
-
-class _LazyItems(Sequence[Item]):
-    def __init__(self, plans: list[RunPlan], build: Callable[[RunPlan], Item]) -> None:
-        self._plans = plans
-        self._build = build
-
-    def __len__(self) -> int:
-        return len(self._plans)
-
-    @overload
-    def __getitem__(self, index: int) -> Item: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[Item]: ...
-    def __getitem__(self, index: int | slice) -> Item | list[Item]:
-        if isinstance(index, slice):
-            return [self._build(p) for p in self._plans[index]]
-        return self._build(self._plans[index])
 
 
 @dataclass
@@ -276,10 +239,10 @@ class HealthOmicsData:
             and (name is None or r.name == name)
             and (status is None or r.status(now) == status)
         ]
-        return _LazyItems(plans, self._run_item)
+        return LazyItems(plans, self._run_item)
 
     def _run_item(self, r: RunPlan) -> Item:
-        return _project("RunListItem", self.run(r.id), workflowName=r.workflow.name)
+        return project("RunListItem", self.run(r.id), workflowName=r.workflow.name)
 
     def all_runs(self) -> list[Item]:
         return self.runs()
@@ -412,7 +375,7 @@ class HealthOmicsData:
         items = [self._task_item(r, t, now) for t in self._tasks(run_id) if t.visible(r, now)]
         items = list(self.edits.view(("ListRunTasks", run_id), items, lambda i: str(i["taskId"])))
         full = [i for i in items if status is None or i["status"] == status]
-        return [_project("TaskListItem", i) for i in full]
+        return [project("TaskListItem", i) for i in full]
 
     def task(self, run_id: str, task_id: str) -> Item:
         r = self._runs[run_id]

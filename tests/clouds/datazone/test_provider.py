@@ -16,7 +16,7 @@ from gateway.graph.ids import global_id
 from gateway.paging.cursor import CursorCodec
 from gateway.paging.store import MemoryTokenStore
 from gateway.paging.window import Walker
-from gateway.types import Page, PageRef, ProviderKind
+from gateway.types import Page, PageRef
 from tests.conftest import Gateway
 
 RUNS = """query($job: String!, $first: Int, $after: String, $last: Int, $before: String) {
@@ -215,9 +215,7 @@ def _client_error(code: str, status: int) -> ClientError:
 async def test_every_datazone_error_maps_into_the_one_table(
     code: str, status: int, ours: ErrorCode
 ) -> None:
-    source = SourceConfig(
-        name="dz", provider=ProviderKind.DATAZONE, region="us-east-1", domain_id="dzd_abc"
-    )
+    source = SourceConfig(name="dz", provider="datazone", region="us-east-1", domain_id="dzd_abc")
     provider = DataZoneProvider(source, LimitsConfig(), asyncio.Semaphore(1))
 
     async def client() -> Any:
@@ -228,7 +226,7 @@ async def test_every_datazone_error_maps_into_the_one_table(
 
     provider.wire.client = client  # type: ignore[method-assign]
     with pytest.raises(Exception) as err:
-        await provider._call("ListJobRuns", invoke)
+        await provider.wire.call("ListJobRuns", invoke)
     assert err.value.extensions == {  # type: ignore[attr-defined]
         "code": ours.value,
         "source": "dz",

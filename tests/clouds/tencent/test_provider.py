@@ -16,6 +16,7 @@ import httpx
 import pytest
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 
+from gateway.clouds.tencent.states import KIND
 from gateway.clouds.tencent.wire import (
     MAX_ATTEMPTS,
     http_profile,
@@ -26,7 +27,6 @@ from gateway.clouds.tencent.wire import (
 from gateway.errors import ErrorCode
 from gateway.graph.ids import global_id
 from gateway.ratelimit.rolling import RollingWindowRateLimiter
-from gateway.types import ProviderKind
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 
 RUN_NODES = (
@@ -356,7 +356,7 @@ async def test_one_client_per_source_closed_on_shutdown(upstreams: Upstreams) ->
     async for gw in _gateway(upstreams):
         await gw.data('{ batches(source: "tencent", first: 1) { totalCount } }')
         provider = gw.app.state.upstream.providers["tencent"]
-        assert provider.kind is ProviderKind.TENCENT_OMICS
+        assert provider.kind is KIND
         clients.append(provider.wire._client.http_client)
         await gw.data('{ batches(source: "tencent", first: 2) { totalCount } }')
         assert provider.wire._client.http_client is clients[0], "one client per source"

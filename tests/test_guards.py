@@ -13,7 +13,7 @@ import pytest
 
 from gateway.config import load_settings
 from gateway.errors import ErrorCode, GatewayError
-from gateway.upstream.resilience import SourceGuard, call_budget
+from gateway.guards import SourceGuard, call_budget
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 
 

@@ -24,6 +24,7 @@ from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError
 from gateway.observability import hooks as observe
 from gateway.ratelimit import MemoryRateLimiter, RateLimiter
+from gateway.types import ProviderKind
 
 T = TypeVar("T")
 
@@ -152,7 +153,9 @@ class SourceGuard:
         limits: LimitsConfig,
         limiter: RateLimiter | None = None,
         clock: Callable[[], float] = time.monotonic,
+        kind: ProviderKind | None = None,
     ) -> None:
+        self.kind = kind
         self.source = source
         self.limits = limits
         self.limiter: RateLimiter = limiter or MemoryRateLimiter()
@@ -173,11 +176,11 @@ class SourceGuard:
         return "ok" if self.last_ok else "failing"
 
     def _error(self, message: str, code: ErrorCode) -> UpstreamError:
-        return UpstreamError(message, code, source=self.source.name, provider=self.source.provider)
+        return UpstreamError(message, code, source=self.source.name, provider=self.kind)
 
     async def throttle(self, operation: str) -> None:
         """Wait until one more HTTP request for `operation` fits the account's quota."""
-        rate = rate_for(self.limits.upstream_rates, self.source.provider.value, operation)
+        rate = rate_for(self.limits.upstream_rates, self.source.provider, operation)
         if rate is None:
             return
         paced = rate * self.limits.upstream_rate_headroom
@@ -243,24 +246,12 @@ class Guards:
         self.limiter: RateLimiter = limiter or MemoryRateLimiter()
         self._guards: dict[str, SourceGuard] = {}
 
-    def for_source(self, source: SourceConfig) -> SourceGuard:
+    def for_source(self, source: SourceConfig, kind: ProviderKind | None = None) -> SourceGuard:
         found = self._guards.get(source.name)
         if found is None:
-            found = self._guards[source.name] = SourceGuard(source, self.limits, self.limiter)
+            guard = SourceGuard(source, self.limits, self.limiter, kind=kind)
+            found = self._guards[source.name] = guard
         return found
 
     def states(self) -> dict[str, str]:
         return {name: g.state for name, g in self._guards.items()}
-
-
-async def guarded_call(
-    guard: SourceGuard, operation: str, fn: Callable[[], Awaitable[T]], *, paced: bool = True
-) -> T:
-    """For wires without per-attempt hooks (Tencent): rate limit, breaker and deadline at once."""
-
-    async def attempt() -> T:
-        if paced:
-            await guard.throttle(operation)
-        return await fn()
-
-    return await guard.call(operation, attempt)
