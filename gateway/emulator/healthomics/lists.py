@@ -2,7 +2,8 @@
 
 New items are copies of the listing's current first item under fresh ids of the same shape, put
 at the head (newest first, as ListBatch and ListRuns order); a run inserted into ListRuns is also
-known to GetRun. Deletions hide items from the listing (a Get* of them still answers).
+known to GetRun, other inserted items live in their listing only. Deletions hide items from the
+listing (a Get* of them still answers).
 """
 
 from __future__ import annotations
