@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from gateway.errors import ErrorCode, GatewayError
 from gateway.paging.cursor import NO_ANCHOR, CursorData
-from gateway.paging.pages import OutOfPages, Pages, Segment
+from gateway.paging.pages import Mixed, OutOfPages, Pages, Segment
 from gateway.types import PageRef
 
 #: Pages grown forward before the search also looks back, when no anchor has been seen yet
@@ -70,6 +70,9 @@ async def _search(pages: Pages, data: CursorData, ref: PageRef, want: int, forwa
         at = seg.find(data.id_hash)
         if at is not None:
             return Place(seg, at + 1, at)
+        if pages.view == "cached":
+            # A cached page may predate the cursor: without its item it cannot place it.
+            raise Mixed
         prev = seg.find(data.prev_hash) if data.prev_hash != NO_ANCHOR else None
         nxt = seg.find(data.next_hash) if data.next_hash != NO_ANCHOR else None
         # The neighbour on the walk's side stands in for the item: between them there was
