@@ -1,4 +1,4 @@
-"""The unsigned `/_emulator/` control API: dataset ids, the clock, faults, calls and tokens.
+"""The unsigned `/_emulator/` control API: dataset ids, the clock, faults, calls, tokens, lists.
 
 Tests and demos steer the emulator through it; its requests are never signed nor counted.
 """
@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.emulator.faults import FAULT_FIELDS
+from gateway.emulator.lists import lists_endpoint
 
 if TYPE_CHECKING:
     from gateway.emulator.app import Emulator
@@ -88,5 +89,6 @@ def control_app(emulator: Emulator) -> Starlette:
             Route("/faults/preset", preset, methods=["POST"]),
             Route("/calls", calls, methods=["GET", "DELETE"]),
             Route("/tokens", tokens, methods=["GET"]),
+            Route("/lists", lists_endpoint(emulator), methods=["GET", "POST", "DELETE"]),
         ]
     )

@@ -3,6 +3,8 @@
 Clients can neither read nor forge a cursor, and one made for another connection, filter or key
 does not open. The payload is compact binary (not JSON) so cursors stay under 256 characters;
 upstream tokens too long to fit are swapped for a key into the token store by the caller.
+Besides the item's own id hash it carries its neighbours' (the re-alignment anchors), so a walk
+can step over the item when upstream deleted it between two requests (see docs/cursors.md).
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gateway.types import PageRef
 
-_VERSION = 1
+_VERSION = 2
 _REF_FIRST, _REF_TOKEN, _REF_OFFSET, _REF_STORED = 0, 1, 2, 3
-_TAIL = struct.Struct(">BHH6s")  # size, index, (reserved), id hash
+_TAIL = struct.Struct(">BH6s6s6s")  # size, index, id hash, previous item's, next item's
+_TAIL_V1 = struct.Struct(">BHH6s")  # size, index, (reserved), id hash: cursors issued before v2
 _NONCE = 12
-#: The longest upstream token carried inline; longer ones go to the token store.
-MAX_INLINE_TOKEN = 148
+#: The longest upstream token carried inline (HealthOmics' are at most 128); longer ones go to
+#: the token store. 256 URL-safe characters hold 192 bytes: 28 AEAD, 27 fixed, 1+2+136 token.
+MAX_INLINE_TOKEN = 136
 STORE_KEY_LEN = 16
+#: An anchor that is not known (the item began or ended what the gateway saw of the list).
+NO_ANCHOR = bytes(6)
 
 
 class CursorError(ValueError):
@@ -44,12 +50,15 @@ class StoredRef:
 
 @dataclass(frozen=True, slots=True)
 class CursorData:
-    """Where an item lives upstream: the page (ref + size asked), its index and identity hash."""
+    """Where an item lives upstream: the page (ref + size asked), its index and identity hash,
+    and the identity hashes of its neighbours when it was listed (`NO_ANCHOR` when unknown)."""
 
     ref: PageRef | StoredRef
     size: int
     index: int
     id_hash: bytes
+    prev_hash: bytes = NO_ANCHOR
+    next_hash: bytes = NO_ANCHOR
 
 
 def id_hash(key: str) -> bytes:
@@ -112,7 +121,7 @@ class CursorCodec:
         payload = (
             bytes([_VERSION])
             + _encode_ref(data.ref)
-            + _TAIL.pack(data.size, data.index, 0, data.id_hash)
+            + _TAIL.pack(data.size, data.index, data.id_hash, data.prev_hash, data.next_hash)
         )
         nonce = os.urandom(_NONCE)
         sealed = nonce + self._aeads[0].encrypt(nonce, payload, connection)
@@ -135,10 +144,14 @@ class CursorCodec:
         else:
             raise CursorError("cursor does not belong to this connection")
         try:
-            if payload[0] != _VERSION:
+            version = payload[0]
+            if version not in (1, _VERSION):
                 raise CursorError("unsupported cursor version")
             ref, rest = _decode_ref(payload[1:])
-            size, index, _, digest = _TAIL.unpack(rest)
+            if version == 1:
+                size, index, _, digest = _TAIL_V1.unpack(rest)
+                return CursorData(ref, size, index, digest)
+            size, index, digest, prev, nxt = _TAIL.unpack(rest)
         except (IndexError, struct.error, UnicodeDecodeError) as exc:
             raise CursorError("malformed cursor") from exc
-        return CursorData(ref, size, index, digest)
+        return CursorData(ref, size, index, digest, prev, nxt)

@@ -1,47 +1,32 @@
 """Relay windows over forward-only upstream paging: the cursor law lives here.
 
 Upstream lists forward only, by opaque token or by offset, with pages of whatever length it
-likes. Relay asks for `first/after` and `last/before` of any size. A `Walker` answers those by
-walking upstream pages, finding an item again by its identity hash when pages shift, and learning
-the chain of tokens as it goes so it can walk back. The law: any sequence of windows, forward or
-backward, yields every upstream item exactly once, in upstream order.
+likes, and the list may change between any two client requests. Relay asks for `first/after`
+and `last/before` of any size. A `Walker` answers one request: it finds the cursor's item again
+by identity (`align`), reads on in one consistent upstream view (`pages`), and hands back the
+window with each item's neighbours recorded so the next request can re-align. The law (see
+docs/cursors.md): walking forward or backward with any page sizes, while items are inserted and
+deleted anywhere between requests, every item present for the whole walk appears exactly once,
+in upstream order; items that come or go during the walk appear at most once; `hasNextPage` /
+`hasPreviousPage` are false only when no such item follows / precedes. A change beyond what the
+walk bound can re-align is `CURSOR_EXPIRED` with its reason, never a silent loss or repeat.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from gateway.errors import ErrorCode, GatewayError
-from gateway.paging.cursor import MAX_INLINE_TOKEN as _MAX_INLINE
-from gateway.paging.cursor import CursorData, StoredRef, id_hash, store_key
+from gateway.paging.align import align, cursor_expired
+from gateway.paging.cursor import CursorData, StoredRef
+from gateway.paging.pages import KeyOf, Mixed, Pages, Segment, ViewFetch
+from gateway.paging.slot import Slot, link
 from gateway.paging.store import TokenStore
-from gateway.types import Page, PageRef, Record
+from gateway.types import Page, PageRef
+
+__all__ = ["Fetch", "Slot", "Walker", "Window", "cursor_expired"]
 
 Fetch = Callable[[PageRef, int], Awaitable[Page]]
-KeyOf = Callable[[Record], str]
-
-
-def cursor_expired(message: str = "cursor expired; page again from the start") -> GatewayError:
-    return GatewayError(message, ErrorCode.CURSOR_EXPIRED)
-
-
-@dataclass(slots=True)
-class Slot:
-    """One item and where it lives upstream, enough to build its cursor."""
-
-    item: Record
-    ref: PageRef
-    size: int
-    index: int
-    key: str
-
-    def cursor_data(self) -> CursorData:
-        ref: PageRef | StoredRef = self.ref
-        if isinstance(ref, str) and len(ref.encode()) > _MAX_INLINE:
-            ref = StoredRef(store_key(ref))
-        return CursorData(ref, self.size, self.index, id_hash(self.key))
 
 
 @dataclass
@@ -63,11 +48,15 @@ class Window:
 
 
 class Walker:
-    """Walks one upstream listing for one connection; `chain_ns` namespaces what it learns."""
+    """Walks one upstream listing for one request; `chain_ns` namespaces what it learns.
+
+    `fetch` reads a page (from the cache or upstream, one view); `view_fetch`, when given, also
+    says whether the page came from the cross-request cache and can be told to skip it.
+    """
 
     def __init__(
         self,
-        fetch: Fetch,
+        fetch: Fetch | None,
         key_of: KeyOf,
         *,
         max_page: int,
@@ -76,37 +65,31 @@ class Walker:
         max_walk_pages: int,
         token_ttl: float,
         offset_paged: bool = False,
+        view_fetch: ViewFetch | None = None,
     ) -> None:
-        self._fetch_page = fetch
-        self._key_of = key_of
-        self._max = max_page
+        if view_fetch is None:
+            assert fetch is not None
+            plain = fetch
+
+            async def one_view(ref: PageRef, size: int, fresh: bool) -> tuple[Page, bool]:
+                return await plain(ref, size), False
+
+            view_fetch = one_view
         self._store = store
-        self._ns = chain_ns
-        self._budget = max_walk_pages
-        self._ttl = token_ttl
-        self._offset_paged = offset_paged
-        self.total: int | None = None
+        self.pages = Pages(
+            view_fetch,
+            key_of,
+            max_page=max_page,
+            store=store,
+            chain_ns=chain_ns,
+            budget=max_walk_pages,
+            token_ttl=token_ttl,
+            offset_paged=offset_paged,
+        )
 
-    # -- upstream access, learning the token chain and long tokens on the way ----------------
-
-    async def _fetch(self, ref: PageRef, size: int) -> Page:
-        if self._budget <= 0:
-            raise GatewayError(
-                "listing needs more upstream pages than allowed; page forward with `first`",
-                ErrorCode.QUERY_TOO_COSTLY,
-            )
-        self._budget -= 1
-        page = await self._fetch_page(ref, size)
-        if page.total is not None:
-            self.total = page.total
-        if isinstance(ref, str) and len(ref.encode()) > _MAX_INLINE:
-            await self._store.put("tok:" + store_key(ref).hex(), ref, self._ttl)
-        if isinstance(page.next_ref, str) and not self._offset_paged:
-            await self._store.put(self._chain_key(page.next_ref), _pack(ref, size), self._ttl)
-        return page
-
-    def _chain_key(self, ref: str) -> str:
-        return f"chain:{self._ns}:{store_key(ref).hex()}"
+    @property
+    def total(self) -> int | None:
+        return self.pages.total
 
     async def resolve(self, ref: PageRef | StoredRef) -> PageRef:
         """A cursor's reference as upstream wants it; a token gone from the store has expired."""
@@ -114,174 +97,108 @@ class Walker:
             return ref
         token = await self._store.get("tok:" + ref.key.hex())
         if token is None:
-            raise cursor_expired()
+            raise cursor_expired("the upstream token behind this cursor is no longer kept")
         return token
-
-    def _slots(self, page: Page, ref: PageRef, size: int, start: int = 0) -> list[Slot]:
-        key_of = self._key_of
-        return [
-            Slot(item, ref, size, i, key_of(item))
-            for i, item in enumerate(page.items[start:], start)
-        ]
-
-    def _locate(self, page: Page, data: CursorData) -> int | None:
-        items = page.items
-        hint = data.index
-        if hint < len(items) and id_hash(self._key_of(items[hint])) == data.id_hash:
-            return hint
-        for i, item in enumerate(items):
-            if id_hash(self._key_of(item)) == data.id_hash:
-                return i
-        return None
-
-    # -- forward -------------------------------------------------------------------------------
 
     async def forward(self, n: int, after: CursorData | None) -> Window:
         """`first: n` (after a cursor or from the start): n items and a truthful hasNextPage."""
+        ref = await self.resolve(after.ref) if after is not None else None
+        try:
+            return await self._forward(n, after, ref)
+        except Mixed:
+            self.pages.restart(fresh=True)
+            return await self._forward(n, after, ref)
+
+    async def backward(self, n: int, before: CursorData | None) -> Window:
+        """`last: n` (before a cursor or from the end): n items and a truthful hasPreviousPage."""
+        ref = await self.resolve(before.ref) if before is not None else None
+        try:
+            return await self._backward(n, before, ref)
+        except Mixed:
+            self.pages.restart(fresh=True)
+            return await self._backward(n, before, ref)
+
+    # -- forward -------------------------------------------------------------------------------
+
+    async def _forward(self, n: int, after: CursorData | None, ref: PageRef) -> Window:
         want = n + 1
-        slots: list[Slot] = []
+        pages = self.pages
         if after is None:
-            ref: PageRef = None
-            page = await self._fetch(None, min(want, self._max))
-            slots.extend(self._slots(page, None, min(want, self._max)))
+            seg = await pages.open(None, want)
+            start = 0
         else:
-            ref, page, start = await self._find(after)
-            slots.extend(self._slots(page, ref, after.size, start))
-        while len(slots) < want and page.next_ref is not None:
-            ref = page.next_ref
-            size = min(want - len(slots), self._max)
-            page = await self._fetch(ref, size)
-            slots.extend(self._slots(page, ref, size))
-        window = Window(slots[:n], has_previous=after is not None, total=self.total)
+            place = await align(pages, after, ref, want, forward=True)
+            seg, start = place.seg, place.after
+        while len(seg.slots) - start < want and not seg.at_end:
+            await pages.extend_forward(seg, want - (len(seg.slots) - start))
+        run = seg.slots[max(0, start - 1) :]
+        link(run, follow=not pages.offset_paged)
+        slots = seg.slots[start:]
+        window = Window(slots[:n], has_previous=after is not None, total=pages.total)
         if len(slots) > n:
             window._has_next = True
-        elif page.next_ref is None:
+        elif seg.at_end:
             window._has_next = False
         else:
-            window._look_ahead = self._probe(page.next_ref, min(want, self._max))
+            window._look_ahead = self._probe(seg, want)
         return window
 
-    async def _find(self, data: CursorData) -> tuple[PageRef, Page, int]:
-        """Re-fetch the cursor's page and return where the items after it start."""
-        ref = await self.resolve(data.ref)
-        page = await self._fetch(ref, data.size)
-        at = self._locate(page, data)
-        if at is not None:
-            return ref, page, at + 1
-        # The page shifted: the item may have moved a page on. Look a little further.
-        probe_ref, probe = ref, page
-        for _ in range(2):
-            if probe.next_ref is None:
-                break
-            probe_ref = probe.next_ref
-            probe = await self._fetch(probe_ref, data.size)
-            at = self._locate(probe, data)
-            if at is not None:
-                return probe_ref, probe, at + 1
-        # Gone upstream (deleted): resume by position, the best that is still truthful.
-        return ref, page, min(data.index + 1, len(page.items))
+    def _probe(self, seg: Segment, size: int) -> Callable[[], Awaitable[bool]]:
+        """Whether anything follows the window, read in the same view as the window."""
 
-    def _probe(self, ref: PageRef, size: int) -> Callable[[], Awaitable[bool]]:
         async def look() -> bool:
-            next_ref: PageRef = ref
-            while next_ref is not None:
-                page = await self._fetch(next_ref, size)
-                if page.items:
+            pages = self.pages
+            last = seg.slots[-1] if seg.slots else None
+            if pages.view == "cached" and last is not None:
+                # The window came from one cached page; the page after it must not be read from
+                # another moment: ask again, fresh, from the window's last item.
+                pages.restart(fresh=True)
+                data = last.cursor_data()
+                ref = await self.resolve(data.ref)
+                return await (await self._forward(0, data, ref)).has_next()
+            while not seg.at_end:
+                before = len(seg.slots)
+                await pages.extend_forward(seg, size)
+                if len(seg.slots) > before:
                     return True
-                next_ref = page.next_ref
             return False
 
         return look
 
     # -- backward ------------------------------------------------------------------------------
 
-    async def backward(self, n: int, before: CursorData | None) -> Window:
-        """`last: n` (before a cursor or from the end): n items and a truthful hasPreviousPage."""
+    async def _backward(self, n: int, before: CursorData | None, ref: PageRef) -> Window:
         want = n + 1
+        pages = self.pages
         if before is None:
-            slots = await (
-                self._tail_offset(want) if self._offset_paged else self._tail(want, None)
-            )
-            has_next = False
+            seg = await self._tail(want)
+            end = len(seg.slots)
         else:
-            slots = await self._before(want, before)
-            has_next = True
-        window = Window(slots[-n:] if n else [], has_previous=len(slots) > n, total=self.total)
-        window._has_next = has_next
+            place = await align(pages, before, ref, want, forward=False)
+            seg, end = place.seg, place.before
+        boundary = seg.slots[end].digest if end < len(seg.slots) else None
+        while end < want and not seg.at_start:
+            seg = await pages.extend_backward(seg)
+            end = len(seg.slots) if boundary is None else _index(seg, boundary)
+        link(seg.slots[max(0, end - want) : end + 1], follow=not pages.offset_paged)
+        slots = seg.slots[max(0, end - want) : end]
+        window = Window(slots[-n:], has_previous=len(slots) > n, total=pages.total)
+        window._has_next = before is not None
         return window
 
-    async def _tail(self, want: int, stop: CursorData | None) -> list[Slot]:
-        """Walk from the start keeping the last `want` items (before `stop`, if given)."""
-        kept: deque[Slot] = deque(maxlen=want)
-        ref: PageRef = None
-        while True:
-            page = await self._fetch(ref, self._max)
-            for slot in self._slots(page, ref, self._max):
-                if stop is not None and id_hash(slot.key) == stop.id_hash:
-                    return list(kept)
-                kept.append(slot)
-            if page.next_ref is None:
-                if stop is not None:
-                    raise cursor_expired("cursor's item is no longer listed upstream")
-                return list(kept)
-            ref = page.next_ref
-
-    async def _tail_offset(self, want: int) -> list[Slot]:
-        """Offset listings count themselves: read the first page, then jump to the end."""
-        first = await self._fetch(None, self._max)
-        if self.total is None or first.next_ref is None:
-            return self._slots(first, None, self._max)[-want:]
-        return await self._before_offset(want, [], self.total)
-
-    async def _before(self, want: int, data: CursorData) -> list[Slot]:
-        ref = await self.resolve(data.ref)
-        page = await self._fetch(ref, data.size)
-        at = self._locate(page, data)
-        if at is None:
-            return await self._tail(want, data)
-        collected: list[Slot] = self._slots(page, ref, data.size)[:at]
-        if self._offset_paged:
-            return await self._before_offset(want, collected, ref)
-        # The chain holds the pages earlier walks asked for, however small; when it would cost
-        # more than half the budget, re-walking from the start in full pages is cheaper.
-        chain_steps = max(2, self._budget // 2)
-        while len(collected) < want and ref is not None:
-            assert isinstance(ref, str)
-            packed = await self._store.get(self._chain_key(ref))
-            chain_steps -= 1
-            if packed is None or chain_steps < 0:
-                # The chain was forgotten (restart, eviction) or is too fine: re-walk, bounded.
-                return await self._tail(want, data)
-            ref, size = _unpack(packed)
-            page = await self._fetch(ref, size)
-            collected = self._slots(page, ref, size) + collected
-        return collected[-want:]
-
-    async def _before_offset(self, want: int, collected: list[Slot], ref: PageRef) -> list[Slot]:
-        """Offsets are positions: read forward from far enough back to fill the window."""
-        end = int(ref or 0)
-        start = max(0, end - (want - len(collected)))
-        earlier: list[Slot] = []
-        pos: PageRef = start
-        while isinstance(pos, int) and pos < end:
-            size = min(end - pos, self._max)
-            page = await self._fetch(pos if pos else None, size)
-            earlier.extend(self._slots(page, pos if pos else None, size)[: end - pos])
-            if page.next_ref is None:
-                break
-            pos = page.next_ref
-        return (earlier + collected)[-want:]
+    async def _tail(self, want: int) -> Segment:
+        """The end of the list: offset listings count themselves, token listings are walked."""
+        pages = self.pages
+        seg = await pages.open(None, pages.max)
+        if pages.offset_paged and pages.total is not None and not seg.at_end:
+            start = max(0, pages.total - want)
+            seg = await pages.open(start if start else None, pages.total - start)
+        while not seg.at_end:
+            await pages.extend_forward(seg, pages.max)
+        return seg
 
 
-def _pack(ref: PageRef, size: int) -> str:
-    if ref is None:
-        return f"{size}:n:"
-    if isinstance(ref, int):
-        return f"{size}:i:{ref}"
-    return f"{size}:s:{ref}"
-
-
-def _unpack(packed: str) -> tuple[PageRef, int]:
-    size, kind, rest = packed.split(":", 2)
-    ref: PageRef = None if kind == "n" else int(rest) if kind == "i" else rest
-    return ref, int(size)
+def _index(seg: Segment, digest: bytes) -> int:
+    found = seg.find(digest)
+    assert found is not None, "a segment keeps its items when it grows"
+    return found

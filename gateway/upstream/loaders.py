@@ -226,7 +226,8 @@ class Loaders:
         #: a response built from them may be reused until then, never after.
         self.expires_at = math.inf
         self._loaders: dict[tuple[str, str], DataLoader[Any, Any]] = {}
-        self._pages: dict[tuple[str, Listing, PageRef, int], Page] = {}
+        #: Pages read in this request, and whether each came from the cross-request cache.
+        self._pages: dict[tuple[str, Listing, PageRef, int], tuple[Page, bool]] = {}
 
     def _seen(self, expires_at: float) -> None:
         if expires_at < self.expires_at:
@@ -243,9 +244,24 @@ class Loaders:
         settled: Settled = False,
     ) -> Page:
         """One upstream page; kept long when `settled` says so (of the page), else briefly."""
+        page, _ = await self.view_page(provider, listing, ref, size, settled)
+        return page
+
+    async def view_page(
+        self,
+        provider: Provider,
+        listing: Listing,
+        ref: PageRef,
+        size: int,
+        settled: Settled = False,
+        *,
+        fresh: bool = False,
+    ) -> tuple[Page, bool]:
+        """A page and whether it came from the cross-request cache (an older view of the list);
+        `fresh` skips the cache, as a walk does once it must stitch pages (paging/pages.py)."""
         memo = (provider.name, listing, ref, size)
         found = self._pages.get(memo)
-        if found is not None:
+        if found is not None and not (fresh and found[1]):
             return found
         up = self.upstream
         policy = up.policy
@@ -268,12 +284,12 @@ class Loaders:
             up.key(provider.name, listing.operation, listing.parent, listing.params, ref, size),
             fetch,
             lambda p: policy.page(judge(settled, p)),
-            fresh=self.fresh,
+            fresh=self.fresh or fresh,
             seen=self._seen,
         )
-        self._pages[memo] = page
+        self._pages[memo] = (page, not fetched)
         observe.cache_lookup("pages", provider.name, hit=not fetched)
-        return page
+        return page, not fetched
 
     async def connection(
         self,
@@ -300,7 +316,7 @@ class Loaders:
             raise bad_input(f"invalid cursor: {exc}") from None
         cfg = self.upstream.settings.cursors
         walker = Walker(
-            lambda ref, size: self.page(provider, listing, ref, size, settled),
+            None,
             lambda item: provider.item_key(listing, item),
             max_page=listing.max_page,
             store=self.upstream.store,
@@ -308,6 +324,9 @@ class Loaders:
             max_walk_pages=cfg.max_walk_pages,
             token_ttl=cfg.token_ttl_seconds,
             offset_paged=listing.offset_paged,
+            view_fetch=lambda ref, size, fresh: self.view_page(
+                provider, listing, ref, size, settled, fresh=fresh
+            ),
         )
         if first is not None:
             window = await walker.forward(first, after_data)

@@ -6,7 +6,14 @@ import base64
 
 import pytest
 
-from gateway.paging.cursor import CursorCodec, CursorData, CursorError, StoredRef, id_hash
+from gateway.paging.cursor import (
+    MAX_INLINE_TOKEN,
+    CursorCodec,
+    CursorData,
+    CursorError,
+    StoredRef,
+    id_hash,
+)
 from gateway.paging.window import Slot
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 
@@ -96,7 +103,9 @@ async def test_no_cursor_carries_an_upstream_token(gateway: Gateway) -> None:
 
 def test_codec_roundtrip_and_binding() -> None:
     codec = CursorCodec(["k1"])
-    data = CursorData("t" * 148, 100, 99, id_hash("item"))
+    data = CursorData(
+        "t" * MAX_INLINE_TOKEN, 100, 99, id_hash("item"), id_hash("before"), id_hash("after")
+    )
     sealed = codec.encode(data, b"conn")
     assert len(sealed) <= 256
     assert codec.decode(sealed, b"conn") == data

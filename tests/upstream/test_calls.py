@@ -56,5 +56,7 @@ async def test_paging_forward_costs_one_call_per_page(gateway: Gateway) -> None:
         after = conn["pageInfo"]["endCursor"]
     assert pages == math.ceil(total / 10)
     # The first page asks for 11 (page + look-ahead); each later page re-reads its cursor's page
-    # from the in-process cache and fetches only what is new.
-    assert gateway.calls()["omics:ListRunTasks"] == pages
+    # from upstream grown to cover the window, one view per request (paging/pages.py): one call,
+    # or two where the window crosses the end of a 100-item upstream page.
+    calls = gateway.calls()["omics:ListRunTasks"]
+    assert pages <= calls <= pages + math.ceil(total / 100)

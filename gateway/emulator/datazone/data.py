@@ -20,6 +20,7 @@ from gateway.emulator.aws.data import (
     seconds,
 )
 from gateway.emulator.clock import EPOCH, SimClock
+from gateway.emulator.edits import ListEdits
 
 Item = dict[str, Any]
 
@@ -74,6 +75,8 @@ class DataZoneData:
     busy_job: tuple[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
+        #: Insertions and deletions made through the control API (gateway/emulator/edits.py).
+        self.edits: ListEdits[Item] = ListEdits(self.seed)
         sc = scale_named(self.scale)
         acct = account_id(self.seed)
         self._jobs: dict[str, dict[str, list[JobRunPlan]]] = {}
@@ -181,10 +184,14 @@ class DataZoneData:
         sort_order: str = "DESCENDING",
     ) -> list[Item]:
         now = self.clock.now()
-        runs = sorted(self._jobs[domain_id][job_id], key=lambda r: (r.created, r.run_id))
-        if sort_order != "ASCENDING":
-            runs.reverse()
-        items = [self._item(r, now, full=False) for r in runs]
+        runs = sorted(
+            self._jobs[domain_id][job_id], key=lambda r: (r.created, r.run_id), reverse=True
+        )
+        newest_first = [self._item(r, now, full=False) for r in runs]
+        scope = ("ListJobRuns", f"{domain_id}/{job_id}")
+        items = list(self.edits.view(scope, newest_first, lambda i: str(i["runId"])))
+        if sort_order == "ASCENDING":
+            items.reverse()
         return [i for i in items if status is None or i["status"] == status]
 
     def job_run(self, domain_id: str, run_id: str) -> Item:

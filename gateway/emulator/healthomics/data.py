@@ -23,6 +23,7 @@ from gateway.emulator.aws.data import (
     uuid_from,
 )
 from gateway.emulator.clock import SimClock
+from gateway.emulator.edits import ListEdits
 from gateway.emulator.healthomics.items import Item, LazyItems, project
 from gateway.emulator.healthomics.plan import BatchPlan, Submission, plan_tasks, plan_world
 from gateway.emulator.healthomics.timeline import SETTLED_RUN, RunPlan, TaskPlan
@@ -58,6 +59,8 @@ class HealthOmicsData:
         self.reference_batch_id = world.reference_batch_id
         self._tasks = lru_cache(maxsize=4096)(self._plan_tasks)
         self._order: list[RunPlan] | None = None
+        #: Insertions and deletions made through the control API (gateway/emulator/edits.py).
+        self.edits: ListEdits[Any] = ListEdits(self.seed)
 
     # --- summaries -----------------------------------------------------------------------
     def dataset_summary(self) -> dict[str, Any]:
@@ -170,7 +173,7 @@ class HealthOmicsData:
         now = self.clock.now()
         plans = sorted(self._batches.values(), key=lambda b: (b.created, b.id), reverse=True)
         out = []
-        for p in plans:
+        for p in self.edits.view(("ListBatch", ""), plans, lambda b: str(b.id)):
             st = self.batch_status(p, now)
             if status is not None and st != status:
                 continue
@@ -191,7 +194,9 @@ class HealthOmicsData:
         return out
 
     def runs_in_batch(self, batch_id: str) -> list[Item]:
-        return [self._submission(s) for s in self._batches[batch_id].submissions]
+        items = [self._submission(s) for s in self._batches[batch_id].submissions]
+        scope = ("ListRunsInBatch", batch_id)
+        return list(self.edits.view(scope, items, lambda i: str(i["runSettingId"])))
 
     def _submission(self, s: Submission) -> Item:
         run = s.run
@@ -228,7 +233,7 @@ class HealthOmicsData:
             self._order = sorted(self._runs.values(), key=lambda r: (r.created, r.id), reverse=True)
         plans = [
             r
-            for r in self._order
+            for r in self.edits.view(("ListRuns", ""), self._order, lambda r: str(r.id))
             if (batch_id is None or r.batch_id == batch_id)
             and (run_group_id is None or r.run_group_id == run_group_id)
             and (name is None or r.name == name)
@@ -249,6 +254,10 @@ class HealthOmicsData:
 
     def run_plan(self, run_id: str) -> RunPlan:
         return self._runs[run_id]
+
+    def add_run(self, plan: RunPlan) -> None:
+        """Make a run inserted through the control API known to GetRun (not to any batch)."""
+        self._runs[plan.id] = plan
 
     def run(self, run_id: str) -> Item:
         r = self._runs[run_id]
@@ -393,6 +402,7 @@ class HealthOmicsData:
         r = self._runs[run_id]
         now = self.clock.now()
         items = [self._task_item(r, t, now) for t in self._tasks(run_id) if t.visible(r, now)]
+        items = list(self.edits.view(("ListRunTasks", run_id), items, lambda i: str(i["taskId"])))
         full = [i for i in items if status is None or i["status"] == status]
         return [project("TaskListItem", i) for i in full]
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.emulator.clock import SimClock
+from gateway.emulator.edits import ListEdits
 from gateway.emulator.tencent.calls import (
     BadPath,
     CallPlan,
@@ -79,6 +80,8 @@ class TencentData:
             self._by_group[r.run_group_id].append(r)
         self._trees: dict[str, _Tree] = {}
         self._lock = threading.Lock()
+        #: Insertions and deletions made through the control API (gateway/emulator/edits.py).
+        self.edits: ListEdits[Any] = ListEdits(seed)
 
     # --- summary and lookup ------------------------------------------------------------------
 
@@ -112,18 +115,35 @@ class TencentData:
 
     def group_specs(self, project_id: str | None = None) -> list[GroupSpec]:
         """A project's run groups in DescribeRunGroups order (newest first)."""
-        groups = self._project(self.resolve_project(project_id)).groups
-        return sorted(groups, key=lambda g: (-g.create_time.timestamp(), g.run_group_id))
+        pid = self.resolve_project(project_id)
+        groups = sorted(
+            self._project(pid).groups, key=lambda g: (-g.create_time.timestamp(), g.run_group_id)
+        )
+        return list(self.edits.view(("DescribeRunGroups", pid), groups, _group_id))
 
     def run_specs(
         self, project_id: str | None = None, run_group_id: str | None = None
     ) -> list[RunSpec]:
         """A project's (or one group's) runs in DescribeRuns order."""
         pid = self.resolve_project(project_id)
+        listed = list(self.edits.view(("DescribeRuns", pid), self._by_project[pid], _run_uuid))
         if run_group_id is not None:
             group = self._groups.get(run_group_id)
-            return list(self._by_group[run_group_id]) if group and group.project_id == pid else []
-        return list(self._by_project[pid])
+            if group is None or group.project_id != pid:
+                return []
+            return [r for r in listed if r.run_group_id == run_group_id]
+        return listed
+
+    def add_run(self, run: RunSpec) -> None:
+        """Make a run inserted through the control API known to lookups by RunUuid."""
+        self._runs[run.uuid] = run
+
+    def group_spec(self, run_group_id: str) -> GroupSpec | None:
+        return self._groups.get(run_group_id)
+
+    def add_group(self, group: GroupSpec) -> None:
+        """Make a run group inserted through the control API known to lookups."""
+        self._groups[group.run_group_id] = group
 
     def find_run(self, run_uuid: str, project_id: str | None = None) -> RunSpec:
         """The run, if it exists in the addressed project; else RunNotFound."""
@@ -142,7 +162,7 @@ class TencentData:
     def render_group(self, group: GroupSpec, now: datetime | None = None) -> dict[str, Any]:
         now = now or self.clock.now()
         name = self._projects[group.project_id].name
-        return render_group(group, name, self._by_group[group.run_group_id], now)
+        return render_group(group, name, self._by_group.get(group.run_group_id, []), now)
 
     def run_groups(self, project_id: str | None = None) -> list[dict[str, Any]]:
         """Every RunGroup of a project (default: the default project), in API order."""
@@ -226,6 +246,14 @@ class TencentData:
         with self._lock:
             self._trees[run.uuid] = tree
         return tree
+
+
+def _group_id(group: GroupSpec) -> str:
+    return group.run_group_id
+
+
+def _run_uuid(run: RunSpec) -> str:
+    return run.uuid
 
 
 def _leaves(plans: tuple[CallPlan, ...], parents: list[CallPlan]) -> list[tuple[str, CallPlan]]:

@@ -100,8 +100,9 @@ async def test_a_forgotten_stored_token_is_cursor_expired(gateway: Gateway) -> N
     _, job = _busy(gateway)
     first = await _runs(gateway, job, first=10)
     end = first["data"]["dataZoneJob"]["runs"]["pageInfo"]["endCursor"]
-    second = await _runs(gateway, job, first=10, after=end)
-    # The second window ends on the page fetched with the first upstream token (a stored one).
+    second = await _runs(gateway, job, first=100, after=end)
+    # The second window runs past the first upstream page of 100: it ends on the page fetched
+    # with the first upstream token (a stored one).
     stored = second["data"]["dataZoneJob"]["runs"]["pageInfo"]["endCursor"]
     gateway.app.state.upstream.store.forget_all()
     gateway.reset_calls()
