@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -23,11 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
-from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -43,6 +40,7 @@ from gateway.errors import GatewayError
 from gateway.graph.context import Context
 from gateway.http import SpecGraphQL
 from gateway.http.operations import OneOperationOrAName
+from gateway.http.websocket import TextFrames
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
 from gateway.live.events import RunRefresher
 from gateway.live.sqs import EventConsumer
@@ -59,7 +57,7 @@ from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries,
 from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER, tracing_extension
 from gateway.schema import build_schema
 from gateway.security.auth import ANONYMOUS, Authenticator, Principal, credential_from_payload
-from gateway.security.body import JsonGuard, code_ws_errors, ws_message_problem
+from gateway.security.body import JsonGuard
 from gateway.security.gate import PRINCIPAL_KEY, GraphQLGate
 from gateway.security.quota import MemoryQueryQuota, QueryQuota
 from gateway.streaming import (
@@ -76,35 +74,10 @@ _NOBODY = Principal("unauthenticated", frozenset(), "none")
 log = logging.getLogger("gateway")
 
 
-class _TextFrames(ASGIWebSocketAdapter):
-    """graphql-transport-ws speaks text frames; browsers' graphql-ws rejects binary ones, which
-    Strawberry would send because our `encode_json` returns bytes. Messages are checked for shape
-    before Strawberry reads them, and every error leaving carries a code (security/body.py)."""
-
-    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object]:
-        async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
-            problem = ws_message_problem(message)
-            if problem is None:
-                yield message
-            elif not ignore_parsing_errors:  # graphql-transport-ws: 4400 is its answer
-                await self.close(4400, problem[:120])
-                return
-            elif isinstance(message, dict) and isinstance(message.get("id"), str):
-                error = {"message": problem, "extensions": {"code": "BAD_USER_INPUT"}}
-                await self.send_json({"type": "error", "id": message["id"], "payload": error})
-
-    async def send_json(self, message: Mapping[str, object]) -> None:
-        try:
-            coded = code_ws_errors(dict(message))
-            await self.ws.send_text(orjson.dumps(coded).decode())
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
-
-
 class GatewayGraphQL(SpecGraphQL):
     """Strawberry's ASGI view with our per-request context and a fast JSON encoder."""
 
-    websocket_adapter_class = _TextFrames  # type: ignore[assignment]
+    websocket_adapter_class = TextFrames  # type: ignore[assignment]
     graphql_transport_ws_handler_class = GatewayTransportWS
 
     def __init__(

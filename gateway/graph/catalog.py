@@ -8,13 +8,11 @@ that is down or locked answers CATALOG_UNAVAILABLE on these fields alone.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import strawberry
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.catalog import queries as q
@@ -22,15 +20,23 @@ from gateway.catalog.database import CatalogUnavailable
 from gateway.catalog.records import from_ms, to_ms
 from gateway.catalog.store import now_us
 from gateway.errors import bad_input
+from gateway.graph.catalog_types import (
+    CatalogInfo,
+    CatalogSource,
+    DurationStats,
+    OrderDirection,
+    RunFilter,
+    RunOrder,
+    RunStatsGroup,
+    RunStatsKey,
+)
 from gateway.graph.context import Info
 from gateway.graph.interfaces import PageInfo, Run, RunConnection, RunEdge
-from gateway.graph.provider import Provider
 from gateway.graph.roots import RunType
 from gateway.paging.cursor import MAX_INLINE_TOKEN, CursorError, StoredRef, store_key
 from gateway.paging.window import Slot, Window, cursor_expired
 from gateway.states import RunState
-from gateway.types import ProviderKind
-from gateway.upstream.loaders import Connection, check_page_args
+from gateway.upstream.connection import Connection, check_page_args
 
 if TYPE_CHECKING:
     from gateway.catalog.service import Catalog
@@ -39,98 +45,6 @@ if TYPE_CHECKING:
 #: Each cloud's Run type by its kind's config name (`Cloud.run_type`, filled by the schema).
 RUN_MAKERS: dict[str, RunType] = {}
 MAX_TEXT = 256
-
-
-@strawberry.enum(description="What `searchRuns` orders by.")
-class RunOrderField(enum.Enum):
-    CREATED_AT = "CREATED_AT"
-    STARTED_AT = "STARTED_AT"
-    STOPPED_AT = "STOPPED_AT"
-    DURATION = "DURATION"
-    NAME = "NAME"
-
-
-@strawberry.enum
-class OrderDirection(enum.Enum):
-    ASC = "ASC"
-    DESC = "DESC"
-
-
-@strawberry.enum(description="What `runStats` groups by (DAY: the UTC day a run was created).")
-class RunStatsKey(enum.Enum):
-    SOURCE = "SOURCE"
-    PROVIDER = "PROVIDER"
-    STATE = "STATE"
-    WORKFLOW = "WORKFLOW"
-    DAY = "DAY"
-
-
-@strawberry.input(description="A key = value tag a run must carry.")
-class TagFilter:
-    key: str
-    value: str
-
-
-@strawberry.input(description="Which catalogued runs; every field narrows (AND).")
-class RunFilter:
-    sources: list[str] | None = None
-    providers: list[Provider] | None = None
-    states: list[RunState] | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    stopped_after: datetime | None = None
-    stopped_before: datetime | None = None
-    name_contains: str | None = None
-    workflow: str | None = strawberry.field(
-        default=None,
-        description="HealthOmics workflowId, Tencent ApplicationId or DataZone jobId.",
-    )
-    batch_id: str | None = None
-    tags: list[TagFilter] | None = None
-    include_deleted: bool = False
-
-
-@strawberry.input
-class RunOrder:
-    field: RunOrderField = RunOrderField.CREATED_AT
-    direction: OrderDirection = OrderDirection.DESC
-
-
-@strawberry.type
-class DurationStats:
-    p50: float | None = strawberry.field(description="Exact nearest-rank median, seconds.")
-    p95: float | None = strawberry.field(description="Exact nearest-rank 95th percentile.")
-    max: float | None
-
-
-@strawberry.type(description="One group of `runStats`; keys not grouped by are null.")
-class RunStatsGroup:
-    source: str | None
-    provider: ProviderKind | None = strawberry.field(graphql_type=Provider | None)
-    state: RunState | None
-    workflow: str | None
-    day: date | None
-    count: int
-    duration_seconds: DurationStats
-
-
-@strawberry.type(description="How fresh the catalogue is for one source.")
-class CatalogSource:
-    source: str
-    last_sweep_at: datetime | None
-    lag_seconds: float | None
-    runs: int
-    settled_runs_with_tasks: int
-    last_error: str | None
-
-
-@strawberry.type(description="The run catalogue: a durable, cross-source copy of runs.")
-class CatalogInfo:
-    enabled: bool
-    sources: list[CatalogSource]
-
-
-# -- validation ---------------------------------------------------------------------------------
 
 
 def _fresh_only(info: Info) -> None:
@@ -232,7 +146,7 @@ async def _open(info: Info, cursor: str, conn: bytes) -> tuple[q.Keyset, int]:
     if isinstance(ref, StoredRef):
         stored = await up.store.get("tok:" + ref.key.hex())
         if stored is None:
-            raise cursor_expired()
+            raise cursor_expired("the token store no longer holds this cursor's place")
         ref = stored
     if not isinstance(ref, str):
         raise bad_input("invalid cursor")

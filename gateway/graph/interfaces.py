@@ -18,7 +18,7 @@ from gateway.graph.relay import PageArgs, relay
 from gateway.paging.window import Slot, Window
 from gateway.states import BatchState, RunState, TaskState
 from gateway.types import ProviderKind, Record
-from gateway.upstream.loaders import Connection
+from gateway.upstream.connection import Connection
 
 strawberry.enum(RunState, description="A run's state, the same across providers.")
 strawberry.enum(BatchState, description="A batch's state, the same across providers.")

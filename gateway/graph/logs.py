@@ -16,7 +16,7 @@ import strawberry
 from gateway.errors import ErrorCode, GatewayError
 from gateway.graph.context import Info
 from gateway.graph.interfaces import PageInfo, _Edge, page_info
-from gateway.upstream.loaders import Connection
+from gateway.upstream.connection import Connection
 
 LOGS_SCOPE = "logs"
 #: Lines that carry an error, for `errorExcerpt`; the last few of a log when none does.

@@ -15,6 +15,7 @@ import strawberry
 from gateway.clouds.base import Cloud, Clouds
 from gateway.errors import ErrorCode, GatewayError, bad_input, quoted
 from gateway.graph import catalog as cat
+from gateway.graph import catalog_types as ct
 from gateway.graph.context import Info
 from gateway.graph.ids import parse_global_id
 from gateway.graph.interfaces import Batch, BatchConnection, Node, Run, RunConnection, Source
@@ -139,8 +140,8 @@ class Query:
     async def search_runs(
         self,
         info: Info,
-        filter: cat.RunFilter | None = None,
-        order_by: cat.RunOrder | None = None,
+        filter: ct.RunFilter | None = None,
+        order_by: ct.RunOrder | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -152,11 +153,11 @@ class Query:
     async def run_stats(
         self,
         info: Info,
-        group_by: list[cat.RunStatsKey],
-        filter: cat.RunFilter | None = None,
-    ) -> list[cat.RunStatsGroup] | None:
+        group_by: list[ct.RunStatsKey],
+        filter: ct.RunFilter | None = None,
+    ) -> list[ct.RunStatsGroup] | None:
         return await cat.run_stats(info, filter, group_by)
 
     @strawberry.field(description="How fresh the run catalogue is, per source you may read.")
-    async def catalog(self, info: Info) -> cat.CatalogInfo | None:
+    async def catalog(self, info: Info) -> ct.CatalogInfo | None:
         return await cat.catalog_info(info)

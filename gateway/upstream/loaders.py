@@ -31,10 +31,11 @@ from gateway.observability import hooks as observe
 from gateway.paging.cursor import CursorCodec, CursorError, random_secret
 from gateway.paging.redis_store import RedisTokenStore
 from gateway.paging.store import MemoryTokenStore, TokenStore
-from gateway.paging.window import Slot, Walker, Window
+from gateway.paging.window import Walker
 from gateway.ratelimit import RateLimiter
 from gateway.ratelimit.redis import rate_limiter_for
 from gateway.types import Listing, Page, PageRef, Provider
+from gateway.upstream.connection import Connection, check_page_args, connection_id
 from gateway.upstream.wiring import ProviderFactory, Wiring
 
 if TYPE_CHECKING:
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_PAGE_ARG = 100
 P = TypeVar("P", bound=Provider)
 
 
@@ -177,41 +177,6 @@ class Upstream:
             await self.redis.aclose()
 
 
-def connection_id(source: str, listing: Listing) -> bytes:
-    """What a cursor is bound to: source, operation, parent and a hash of the filters."""
-    params = repr(listing.params).encode()
-    digest = hashlib.blake2b(params, digest_size=8).hexdigest()
-    return f"{source}\x1f{listing.operation}\x1f{listing.parent}\x1f{digest}".encode()
-
-
-def check_page_args(first: int | None, last: int | None) -> None:
-    """GitHub's rule: exactly one of `first`/`last`, each within 1..100."""
-    if first is None and last is None:
-        raise bad_input("connections need `first` or `last`")
-    if first is not None and last is not None:
-        raise bad_input("pass `first` or `last`, not both")
-    value = first if first is not None else last
-    name = "first" if first is not None else "last"
-    if value is None or not 1 <= value <= MAX_PAGE_ARG:
-        raise bad_input(f"`{name}` must be between 1 and {MAX_PAGE_ARG}")
-
-
-class Connection:
-    """One resolved window of one connection, with cursors sealed for that connection."""
-
-    def __init__(self, window: Window, codec: CursorCodec, conn: bytes) -> None:
-        self.window = window
-        self._codec = codec
-        self._conn = conn
-
-    @property
-    def slots(self) -> list[Slot]:
-        return self.window.slots
-
-    def cursor(self, slot: Slot) -> str:
-        return self._codec.encode(slot.cursor_data(), self._conn)
-
-
 class Loaders:
     """Per-request loaders: same key twice in one request → one upstream call.
 
@@ -275,10 +240,10 @@ class Loaders:
         catalog = up.catalog
         if catalog is not None and not self.fresh:  # settled task lists, kept by the catalogue
             stored = await catalog.task_page(provider.name, provider.kind, listing, ref, size)
-            if stored is not None:
-                self._pages[memo] = stored
+            if stored is not None:  # settled: never an older view than upstream's own
+                self._pages[memo] = (stored, False)
                 self._seen(time.monotonic() + up.settings.cache.settled_ttl_seconds)
-                return stored
+                return stored, False
 
         page: Page = await up.cache.get(
             up.key(provider.name, listing.operation, listing.parent, listing.params, ref, size),

@@ -22,7 +22,7 @@ from gateway.graph.records import build_node
 from gateway.graph.relay import PageArgs, relay
 from gateway.paging.window import Window
 from gateway.types import Record
-from gateway.upstream.loaders import Connection, check_page_args
+from gateway.upstream.connection import Connection, check_page_args
 
 
 def _empty_connection(info: Info) -> Connection:

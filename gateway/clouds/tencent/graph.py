@@ -60,7 +60,7 @@ from gateway.graph.records import Detailed, build_node, upstream_field
 from gateway.graph.relay import PageArgs, relay
 from gateway.graph.roots import BatchFilters, RunFilters
 from gateway.types import Record
-from gateway.upstream.loaders import Connection
+from gateway.upstream.connection import Connection
 
 __all__ = ["TencentRoots", "TencentRun", "TencentRunCall", "TencentRunGroup"]
 

@@ -17,14 +17,20 @@ from gateway.emulator.aws.data import (
     AWS_REGION,
     DigitIds,
     account_id,
-    hex_digest,
     rng_for,
     scale_named,
     uuid_from,
 )
 from gateway.emulator.clock import SimClock
 from gateway.emulator.edits import ListEdits
-from gateway.emulator.healthomics.items import Item, LazyItems, project
+from gateway.emulator.healthomics.items import (
+    Item,
+    LazyItems,
+    default_setting,
+    project,
+    run_message,
+    vpc_config,
+)
 from gateway.emulator.healthomics.plan import BatchPlan, Submission, plan_tasks, plan_world
 from gateway.emulator.healthomics.timeline import SETTLED_RUN, RunPlan, TaskPlan
 
@@ -121,7 +127,7 @@ class HealthOmicsData:
             "status": status,
             "tags": {"project": plan.project, "owner": "genomics-platform"},
             "totalRuns": plan.total_runs,
-            "defaultRunSetting": self._default_setting(plan, rng),
+            "defaultRunSetting": default_setting(plan, rng, self.account),
             "submissionSummary": {
                 "successfulStartSubmissionCount": len(subs) - subs.count("FAILED"),
                 "failedStartSubmissionCount": subs.count("FAILED"),
@@ -137,34 +143,6 @@ class HealthOmicsData:
             "processedTime": processed,
             "failedTime": plan.failed_at,
             "failureReason": plan.failure_reason,
-        }
-
-    def _default_setting(self, plan: BatchPlan, rng: Any) -> Item:
-        wf = plan.workflow
-        return {
-            "workflowId": wf.id,
-            "workflowType": wf.type,
-            "roleArn": f"arn:aws:iam::{self.account}:role/OmicsWorkflowRole",
-            "name": f"{plan.name}-run",
-            "cacheId": plan.cache_id,
-            "cacheBehavior": "CACHE_ON_FAILURE",
-            "runGroupId": plan.run_group_id,
-            "priority": 100,
-            "parameters": {"reference": "s3://omics-reference/hg38/Homo_sapiens_assembly38.fasta"},
-            "storageCapacity": 1200,
-            "outputUri": f"s3://omics-output-{self.account}/batches/{plan.id}/",
-            "logLevel": "ALL",
-            "runTags": {"batch": plan.name},
-            "retentionMode": "RETAIN",
-            "storageType": "STATIC",
-            "workflowOwnerId": self.account,
-            "outputBucketOwnerId": self.account,
-            "workflowVersionName": wf.version,
-            "networkingMode": "RESTRICTED",
-            "configurationName": "default-config",
-            "sessionPolicy": json.dumps({"Version": "2012-10-17", "Statement": []}),
-            "engineSettings": {"resume": bool(rng.getrandbits(1))},
-            "scratchStorageMode": "LOCAL",
         }
 
     def batches(
@@ -295,7 +273,7 @@ class HealthOmicsData:
             "creationTime": r.created,
             "startTime": r.start_time(now),
             "stopTime": r.stop_time(now) if status in SETTLED_RUN else None,
-            "statusMessage": self._run_message(r, status),
+            "statusMessage": run_message(r, status),
             "tags": {"sample": r.name, "workflow": wf.name},
             "accelerators": "GPU" if wf.gpu else None,
             "retentionMode": "REMOVE" if r.k % 5 == 0 else "RETAIN",
@@ -314,31 +292,12 @@ class HealthOmicsData:
                 "arn": f"arn:aws:omics:{self.region}:{acct}:configuration/default-config",
                 "uuid": uuid_from(rng_for(self.seed, "config")),
             },
-            "vpcConfig": self._vpc(r) if r.vpc else None,
+            "vpcConfig": vpc_config(self.seed, r, self.account) if r.vpc else None,
             "engineSettings": {"resume": r.k % 2 == 0},
             "sessionPolicy": json.dumps({"Version": "2012-10-17", "Statement": []})
             if r.vpc
             else None,
         }
-
-    def _vpc(self, r: RunPlan) -> Item:
-        rng = rng_for(self.seed, "vpc", r.id)
-        return {
-            "securityGroupIds": [f"sg-{hex_digest(rng, 17)}"],
-            "subnetIds": [f"subnet-{hex_digest(rng, 17)}", f"subnet-{hex_digest(rng, 17)}"],
-            "vpcId": f"vpc-{hex_digest(rng, 17)}",
-            "vpcOwnerAccountId": self.account,
-        }
-
-    @staticmethod
-    def _run_message(r: RunPlan, status: str) -> str | None:
-        if status == "FAILED":
-            return f"Task {r.n_tasks - 1} failed: process exited with status 137 (out of memory)"
-        if status in ("STOPPING", "CANCELLED"):
-            return "Run cancelled by batch request"
-        if status == "DELETED":
-            return "Run deleted by batch request"
-        return None
 
     # --- tasks ----------------------------------------------------------------------------
     def log_stream_arn(self, stream: str) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, overload
 
+from gateway.emulator.aws.data import hex_digest, rng_for
 from gateway.emulator.aws.protocol import service_model
+from gateway.emulator.healthomics.plan import BatchPlan
 from gateway.emulator.healthomics.timeline import RunPlan
 
 Item = dict[str, Any]
@@ -36,3 +39,53 @@ class LazyItems(Sequence[Item]):
         if isinstance(index, slice):
             return [self._build(p) for p in self._plans[index]]
         return self._build(self._plans[index])
+
+
+def default_setting(plan: BatchPlan, rng: Any, account: str) -> Item:
+    """GetBatch.defaultRunSetting: what every run of the batch shares."""
+    wf = plan.workflow
+    return {
+        "workflowId": wf.id,
+        "workflowType": wf.type,
+        "roleArn": f"arn:aws:iam::{account}:role/OmicsWorkflowRole",
+        "name": f"{plan.name}-run",
+        "cacheId": plan.cache_id,
+        "cacheBehavior": "CACHE_ON_FAILURE",
+        "runGroupId": plan.run_group_id,
+        "priority": 100,
+        "parameters": {"reference": "s3://omics-reference/hg38/Homo_sapiens_assembly38.fasta"},
+        "storageCapacity": 1200,
+        "outputUri": f"s3://omics-output-{account}/batches/{plan.id}/",
+        "logLevel": "ALL",
+        "runTags": {"batch": plan.name},
+        "retentionMode": "RETAIN",
+        "storageType": "STATIC",
+        "workflowOwnerId": account,
+        "outputBucketOwnerId": account,
+        "workflowVersionName": wf.version,
+        "networkingMode": "RESTRICTED",
+        "configurationName": "default-config",
+        "sessionPolicy": json.dumps({"Version": "2012-10-17", "Statement": []}),
+        "engineSettings": {"resume": bool(rng.getrandbits(1))},
+        "scratchStorageMode": "LOCAL",
+    }
+
+
+def vpc_config(seed: int, r: RunPlan, account: str) -> Item:
+    rng = rng_for(seed, "vpc", r.id)
+    return {
+        "securityGroupIds": [f"sg-{hex_digest(rng, 17)}"],
+        "subnetIds": [f"subnet-{hex_digest(rng, 17)}", f"subnet-{hex_digest(rng, 17)}"],
+        "vpcId": f"vpc-{hex_digest(rng, 17)}",
+        "vpcOwnerAccountId": account,
+    }
+
+
+def run_message(r: RunPlan, status: str) -> str | None:
+    if status == "FAILED":
+        return f"Task {r.n_tasks - 1} failed: process exited with status 137 (out of memory)"
+    if status in ("STOPPING", "CANCELLED"):
+        return "Run cancelled by batch request"
+    if status == "DELETED":
+        return "Run deleted by batch request"
+    return None
