@@ -150,8 +150,8 @@ async def world(module_catalog_url: str) -> AsyncIterator[World]:
                 "name": n,
                 "provider": k.value,
                 "region": "us-east-1",
-                "domain_id": "dzd_abc123",
                 "endpoint_url": "http://127.0.0.1:9",
+                **({"domain_id": "dzd_abc123"} if k.value == "datazone" else {}),
             }
             for n, k in SOURCES.items()
         ],

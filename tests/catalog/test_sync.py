@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from sqlalchemy import select
 
-from gateway.catalog.records import SENSITIVE, loads
+from gateway.catalog.records import KINDS, SENSITIVE, loads
 from gateway.catalog.service import Catalog
 from gateway.catalog.tables import runs
 from gateway.emulator.app import Emulator
-from gateway.types import ProviderKind
 from gateway.upstream.loaders import Upstream
 from tests.catalog.emulated import catalog_settings, open_catalog, private_emulator, truth
 from tests.conftest import HO_SOURCE, Upstreams
@@ -107,7 +106,7 @@ async def test_runs_appear_progress_settle_and_tasks_are_fetched_once(
         rows = (await conn.execute(select(runs.c.provider, runs.c.record))).all()
     assert len(rows) == sum(len(r) for r in later.values())
     for provider, record in rows:
-        assert not set(loads(record)) & SENSITIVE[ProviderKind(provider)], provider
+        assert not set(loads(record)) & SENSITIVE[KINDS[provider]], provider
 
 
 async def test_a_vanished_run_is_deleted_only_after_a_direct_read(
