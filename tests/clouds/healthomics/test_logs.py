@@ -75,7 +75,7 @@ async def test_walks_both_ways_equal_the_stream(gateway: Gateway, hostile: bool)
     assert await walk(gateway, gid, 47, backward=True) == truth
 
 
-async def test_paging_forward_costs_a_call_per_page(gateway: Gateway) -> None:
+async def test_paging_forward_costs_a_call_per_page_and_per_boundary(gateway: Gateway) -> None:
     run_id, task_id, truth = long_task(gateway.upstreams)
     gid = global_id("HealthOmicsTask", HO_SOURCE, f"{run_id}/{task_id}")
     gateway.reset_calls()
@@ -83,7 +83,9 @@ async def test_paging_forward_costs_a_call_per_page(gateway: Gateway) -> None:
     second = await gateway.data(LOGS, id=gid, first=50, after=first["pageInfo"]["endCursor"])
     lines = [e["node"]["message"] for e in second["node"]["logs"]["edges"]]
     assert lines == truth[50:100]
-    assert gateway.calls().get("logs:GetLogEvents") == 2
+    # The second page re-reads its cursor's page grown to cover the window (docs/cursors.md):
+    # one call, or two where the window crosses an upstream page.
+    assert gateway.calls().get("logs:GetLogEvents") in (2, 3)
 
 
 async def test_contains_is_a_phrase(gateway: Gateway) -> None:
