@@ -9,6 +9,8 @@ GetRun at all.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +30,7 @@ from gateway.clouds.healthomics.provider import HealthOmicsProvider
 from gateway.clouds.healthomics.states import STATES
 from gateway.graph.context import Info
 from gateway.graph.logs import LogLineConnection
-from gateway.graph.relay import PageArgs
+from gateway.graph.relay import PageArgs, relay
 
 NOT_SETTLED = "the run has not settled: its cost is known once it ends"
 #: Upstream calls the cost estimate counts for these fields (worst cases, cold):
@@ -45,76 +47,47 @@ BATCH_COST_CALLS = 1 + 2 * 100 + 8
 # -- logs ---------------------------------------------------------------------------------------
 
 
-async def task_logs(
-    root: Any,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    contains: str | None = None,
-) -> LogLineConnection | None:
-    """The task's log (`run/{runId}/task/{taskId}`); `contains` is matched as one phrase."""
-    return await diag.log_lines(
-        info,
-        root.source,
-        task_stream(root.run_id, root.native_id),
-        PageArgs(first=first, after=after, last=last, before=before),
-        settled=STATES.task_settled(root.status),
-        since=since,
-        until=until,
-        contains=contains,
-    )
+@dataclass(frozen=True)
+class LogFilters:
+    """`since`/`until` bound the events' times; `contains` is matched as one phrase."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    contains: str | None = None
 
 
-async def engine_log(
-    root: Any,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    contains: str | None = None,
-) -> LogLineConnection | None:
-    """The workflow engine's log (`run/{runId}/engine`)."""
-    return await diag.log_lines(
-        info,
-        root.source,
-        f"run/{root.native_id}/engine",
-        PageArgs(first=first, after=after, last=last, before=before),
-        settled=STATES.run_settled(root.status),
-        since=since,
-        until=until,
-        contains=contains,
-    )
+def _log_field(
+    stream_of: Callable[[Any], str], settled_of: Callable[[Any], bool]
+) -> Callable[..., Awaitable[LogLineConnection | None]]:
+    """A log connection field over the stream `stream_of` names for the object."""
+
+    @relay(filters=LogFilters)
+    async def resolve(
+        root: Any, info: Info, *, page: PageArgs, filters: LogFilters
+    ) -> LogLineConnection | None:
+        return await diag.log_lines(
+            info,
+            root.source,
+            stream_of(root),
+            page,
+            settled=settled_of(root),
+            since=filters.since,
+            until=filters.until,
+            contains=filters.contains,
+        )
+
+    return resolve
 
 
-async def run_log(
-    root: Any,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    contains: str | None = None,
-) -> LogLineConnection | None:
-    """The run's own log (`run/{runId}`)."""
-    return await diag.log_lines(
-        info,
-        root.source,
-        f"run/{root.native_id}",
-        PageArgs(first=first, after=after, last=last, before=before),
-        settled=STATES.run_settled(root.status),
-        since=since,
-        until=until,
-        contains=contains,
-    )
+#: The task's log (`run/{runId}/task/{taskId}`), the engine's (`run/{runId}/engine`) and the
+#: run's own (`run/{runId}`).
+task_logs = _log_field(
+    lambda t: task_stream(t.run_id, t.native_id), lambda t: STATES.task_settled(t.status)
+)
+engine_log = _log_field(
+    lambda r: f"run/{r.native_id}/engine", lambda r: STATES.run_settled(r.status)
+)
+run_log = _log_field(lambda r: f"run/{r.native_id}", lambda r: STATES.run_settled(r.status))
 
 
 async def error_excerpt(root: Any, info: Info) -> list[str] | None:

@@ -6,83 +6,55 @@ calls.py and graph.py attach each with one line; `root` is the object. The upstr
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from gateway.clouds.tencent.logs import TencentRunLogs
 from gateway.clouds.tencent.provider import TencentOmicsProvider, parent_path
 from gateway.errors import ErrorCode, GatewayError
 from gateway.graph.context import Info
 from gateway.graph.logs import LogLineConnection, excerpt, log_connection, require_logs
-from gateway.graph.relay import PageArgs
+from gateway.graph.relay import PageArgs, relay
 from gateway.types import Listing
 
 #: Task calls with a job write logs; these statuses are final (the log no longer grows).
 _FINAL = {"SUCCESS", "FAILED", "CANCELED"}
 
 
-async def _lines(
-    info: Info, source: str, listing: Listing, page: PageArgs, settled: bool
-) -> LogLineConnection:
-    logs = info.context.upstream.provider_as(source, TencentOmicsProvider).logs(
-        info.context.upstream.settings.logs
-    )
-    conn = await info.context.loaders.connection(logs, listing, settled=settled, **page)
-    return log_connection(conn)
+def _logs(info: Info, source: str) -> TencentRunLogs:
+    provider = info.context.upstream.provider_as(source, TencentOmicsProvider)
+    return provider.logs(info.context.upstream.settings.logs)
 
 
 def _job_listing(info: Info, root: Any, log_type: str) -> Listing:
-    logs = info.context.upstream.provider_as(root.source, TencentOmicsProvider).logs(
-        info.context.upstream.settings.logs
-    )
+    logs = _logs(info, root.source)
     return logs.job_log(str(root.run_uuid), parent_path(root.path), root.job_id or "", log_type)
 
 
-async def stdout_log(
-    root: Any,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> LogLineConnection | None:
-    """The call's standard output (GetRunJobLog, paged by the gateway)."""
-    require_logs(info)
-    listing = _job_listing(info, root, "stdout")
-    page = PageArgs(first=first, after=after, last=last, before=before)
-    return await _lines(info, root.source, listing, page, root.status in _FINAL)
+def _log_field(
+    listing_of: Callable[[Info, Any], Listing],
+) -> Callable[..., Awaitable[LogLineConnection | None]]:
+    """A log connection field over the listing `listing_of` names for the object."""
+
+    @relay
+    async def resolve(root: Any, info: Info, *, page: PageArgs) -> LogLineConnection | None:
+        require_logs(info)
+        listing = listing_of(info, root)
+        settled = root.status in _FINAL
+        conn = await info.context.loaders.connection(
+            _logs(info, root.source), listing, settled=settled, **page
+        )
+        return log_connection(conn)
+
+    return resolve
 
 
-async def stderr_log(
-    root: Any,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> LogLineConnection | None:
-    """The call's standard error (GetRunJobLog, paged by the gateway)."""
-    require_logs(info)
-    listing = _job_listing(info, root, "stderr")
-    page = PageArgs(first=first, after=after, last=last, before=before)
-    return await _lines(info, root.source, listing, page, root.status in _FINAL)
-
-
-async def engine_log(
-    root: Any,
-    info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
-) -> LogLineConnection | None:
-    """The engine's `nextflow.log` (GetRunMetadataFile's signed URL, fetched by the gateway,
-    never handed out); Nextflow runs only."""
-    require_logs(info)
-    logs = info.context.upstream.provider_as(root.source, TencentOmicsProvider).logs(
-        info.context.upstream.settings.logs
-    )
-    listing = logs.engine_log(str(root.run_uuid))
-    page = PageArgs(first=first, after=after, last=last, before=before)
-    return await _lines(info, root.source, listing, page, root.status in _FINAL)
+#: The call's standard output and error (GetRunJobLog, paged by the gateway).
+stdout_log = _log_field(lambda info, root: _job_listing(info, root, "stdout"))
+stderr_log = _log_field(lambda info, root: _job_listing(info, root, "stderr"))
+#: The engine's `nextflow.log` (GetRunMetadataFile's signed URL, fetched by the gateway, never
+#: handed out); Nextflow runs only.
+engine_log = _log_field(lambda info, root: _logs(info, root.source).engine_log(str(root.run_uuid)))
 
 
 async def error_excerpt(root: Any, info: Info) -> list[str] | None:
@@ -90,9 +62,7 @@ async def error_excerpt(root: Any, info: Info) -> list[str] | None:
     if root.status != "FAILED" or not root.job_id:
         return None
     require_logs(info)
-    logs = info.context.upstream.provider_as(root.source, TencentOmicsProvider).logs(
-        info.context.upstream.settings.logs
-    )
+    logs = _logs(info, root.source)
     listing = _job_listing(info, root, "stderr")
     try:
         page = await info.context.loaders.page(logs, listing, None, 100, settled=True)
