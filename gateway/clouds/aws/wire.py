@@ -280,6 +280,7 @@ class AwsProvider:
     ):
         self.name = config.name
         self.config = config
+        self.limits, self.gate = limits, gate
         self.wire = AwsWire(config, limits, self.service, gate, kind=self.kind, guard=guard)
 
     async def aclose(self) -> None:

@@ -10,16 +10,13 @@ CURSOR_EXPIRED.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from datetime import datetime
 from typing import Any
 
-from gateway.clouds.aws.wire import AwsWire, validate
+from gateway.clouds.aws.wire import AwsProvider, validate
 from gateway.clouds.healthomics.states import KIND
-from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, UpstreamError, bad_input
-from gateway.guards import SourceGuard
 from gateway.types import Listing, Page, PageRef, Record
 
 SERVICE = "logs"
@@ -46,20 +43,11 @@ def _ms(when: datetime | None) -> int | None:
     return None if when is None else int(when.timestamp() * 1000)
 
 
-class WorkflowLogs:
+class WorkflowLogs(AwsProvider):
     """One source's `/aws/omics/WorkflowLog` group: streams as listings, plus one-call tails."""
 
     kind = KIND
-
-    def __init__(
-        self,
-        config: SourceConfig,
-        limits: LimitsConfig,
-        gate: asyncio.Semaphore,
-        guard: SourceGuard | None = None,
-    ) -> None:
-        self.name = config.name
-        self.wire = AwsWire(config, limits, SERVICE, gate, kind=KIND, guard=guard)
+    service = SERVICE
 
     def stream(
         self,
@@ -160,6 +148,3 @@ class WorkflowLogs:
                     request_id=exc.request_id,
                 ) from None
             raise
-
-    async def aclose(self) -> None:
-        await self.wire.aclose()

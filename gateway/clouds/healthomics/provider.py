@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,7 @@ from gateway.clouds.aws.wire import AwsProvider, validate
 from gateway.clouds.healthomics.logs import WorkflowLogs
 from gateway.clouds.healthomics.pricing import PriceList
 from gateway.clouds.healthomics.states import KIND
-from gateway.config import LimitsConfig, PricingConfig, SourceConfig
+from gateway.config import PricingConfig
 from gateway.errors import bad_input
 from gateway.guards import SourceGuard
 from gateway.types import Listing, Page, PageRef, Record
@@ -52,17 +51,8 @@ class HealthOmicsProvider(AwsProvider):
     kind = KIND
     service = SERVICE
 
-    def __init__(
-        self,
-        config: SourceConfig,
-        limits: LimitsConfig,
-        gate: asyncio.Semaphore,
-        guard: SourceGuard | None = None,
-    ):
-        super().__init__(config, limits, gate, guard)
-        self._limits, self._gate = limits, gate
-        self._logs: WorkflowLogs | None = None
-        self._prices: PriceList | None = None
+    _logs: WorkflowLogs | None = None
+    _prices: PriceList | None = None
 
     # -- the same account's logs and prices (CloudWatch Logs, Price List API) ---------------
 
@@ -71,15 +61,15 @@ class HealthOmicsProvider(AwsProvider):
         """The source's `/aws/omics/WorkflowLog` group, over its own client and breaker (a
         CloudWatch outage must not stop run reads), pacing through the account's limiter."""
         if self._logs is None:
-            guard = SourceGuard(self.config, self._limits, self.wire.guard.limiter, kind=KIND)
-            self._logs = WorkflowLogs(self.config, self._limits, self._gate, guard)
+            guard = SourceGuard(self.config, self.limits, self.wire.guard.limiter, kind=KIND)
+            self._logs = WorkflowLogs(self.config, self.limits, self.gate, guard)
         return self._logs
 
     def prices(self, pricing: PricingConfig) -> PriceList:
         """Prices as `[pricing]` says, read with this source's credentials."""
         if self._prices is None:
-            guard = SourceGuard(self.config, self._limits, self.wire.guard.limiter, kind=KIND)
-            self._prices = PriceList(self.config, self._limits, self._gate, pricing, guard)
+            guard = SourceGuard(self.config, self.limits, self.wire.guard.limiter, kind=KIND)
+            self._prices = PriceList(self.config, self.limits, self.gate, pricing, guard)
         return self._prices
 
     # -- listings -----------------------------------------------------------------------------
