@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from graphql import execute_sync, parse
 
-from benchmarks import bare
+from benchmarks import bare, naive
 from benchmarks.procs import (
     CURSOR_KEY,
     EmulatorControl,
@@ -38,6 +38,8 @@ LATENCY_MS = 20.0
 #: rate table replaces the documented quotas the gateway paces at by default).
 UNPACED: dict[str, Any] = {"concurrency_per_account": 128, "upstream_rates": {}}
 ROWS: list[tuple[str, str, str, str]] = []
+#: The gateway's own cold figures, for the sections that compare against them.
+OURS: dict[str, float] = {}
 
 
 def report(metric: str, value: str, goal: str, met: bool | None) -> None:
@@ -137,6 +139,7 @@ async def reference_section(
         calls == minimum,
     )
     cold = statistics.median(colds)
+    OURS.update(cold=cold, calls=calls)
     floor = 2 * LATENCY_MS / 1000
     report(
         "latency ratio (cold ÷ 2 × 20 ms)",
@@ -154,6 +157,26 @@ async def reference_section(
         warm / cold <= 0.05,
     )
     return gw, data
+
+
+async def naive_section(emu: EmulatorControl, batch: str) -> None:
+    """The same cold tree through a plain Strawberry + aiobotocore schema (benchmarks/naive.py)."""
+    emu.reset_faults()
+    emu.fault("*", latency_ms=LATENCY_MS)
+    wall, calls, _ = await naive.naive_runs(emu, batch)
+    report(
+        "naive anchor: upstream calls, ours ÷ naive",
+        f"{OURS['calls']:.0f} ÷ {calls} = {OURS['calls'] / calls:.2f}",
+        "(printed)",
+        None,
+    )
+    report(
+        "naive anchor: cold wall, ours ÷ naive",
+        f"{OURS['cold'] * 1000:.0f} ms ÷ {wall * 1000:.0f} ms = {OURS['cold'] / wall:.2f}",
+        "(printed)",
+        None,
+    )
+    emu.reset_faults()
 
 
 async def quota_section(emu: EmulatorControl, batch: str) -> None:
@@ -343,6 +366,8 @@ async def main(sections: set[str]) -> None:
                 await cpu_section(gw, reference_query(batch), data)
         finally:
             await gw.__aexit__()
+        if "naive" in sections:
+            await naive_section(emu, batch)
         if "quota" in sections:
             await quota_section(emu, batch)
         if "throughput" in sections:
@@ -359,7 +384,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--only",
         nargs="*",
-        default=["cpu", "quota", "throughput", "scaleout"],
-        help="sections beside calls/latency/warm (cpu quota throughput scaleout)",
+        default=["cpu", "naive", "quota", "throughput", "scaleout"],
+        help="sections beside calls/latency/warm (cpu naive quota throughput scaleout)",
     )
     asyncio.run(main(set(parser.parse_args().only)))
