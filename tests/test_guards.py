@@ -98,7 +98,7 @@ async def test_retries_only_for_retryable_failures(upstreams: Upstreams) -> None
 
 
 async def test_hang_answers_within_the_query_deadline(upstreams: Upstreams) -> None:
-    limits = {"upstream_timeout_seconds": 30, "query_deadline_seconds": 1.0}
+    limits = {"upstream_timeout_seconds": 30, "query_deadline_seconds": 3.0}
     async for gw in faulted(upstreams, limits=limits):
         gw.emulator.faults.configure("omics", "ListRunTasks", hang=True)
         started = time.monotonic()

@@ -62,7 +62,7 @@ def signer() -> Signer:
 
 
 async def test_an_expiring_jwt_ends_the_subscription(served: Served) -> None:
-    token = signer().token(exp=int(time.time()) + 2)
+    token = signer().token(exp=int(time.time()) + 4)
     run = global_id("HealthOmicsRun", HO_SOURCE, live_run(served.emulator))
     async with GraphQLWS.connect(served.url, {"Authorization": f"Bearer {token}"}) as ws:
         op = await ws.subscribe(RUN_UPDATED, id=run)
