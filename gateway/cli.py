@@ -1,4 +1,4 @@
-"""`gateway serve [--demo] [--config F]`, `gateway emulator`, `gateway export-schema`,
+"""`gateway serve [--demo] [--config F] [--workers N]`, `gateway emulator`, `gateway export-schema`,
 `gateway assets`."""
 
 from __future__ import annotations
@@ -81,8 +81,10 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.clouds.registry import DEFAULT_CLOUDS
     from gateway.config import ConfigError, load_settings
     from gateway.observability.logs import configure_logging
+    from gateway.workers import refusal, run_workers
 
     busy = _port_busy(args.host, args.port)
     if busy is not None:
@@ -126,8 +128,14 @@ def serve(args: argparse.Namespace) -> int:
             ticker = ClockTicker(emulator.clock, args.speed).start()
         else:
             settings = load_settings(args.config)
+        problem = refusal(settings, args.workers)
+        if problem is not None:
+            raise ConfigError(problem)
         configure_logging(settings.observability)
-        app = create_app(settings)
+        if args.workers > 1:  # each worker builds its own app; the parent only checks config
+            DEFAULT_CLOUDS.validate(settings)
+        else:
+            app = create_app(settings)
     except ConfigError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
         if emulator_server is not None:
@@ -135,21 +143,24 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     url = f"http://{args.host}:{args.port}/graphql"
     print(banner or f"runs gateway: GraphiQL at {url}", flush=True)
-    try:
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
         # Our handler formats uvicorn's lines too; the gateway logs each request itself.
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_config=None,
-            log_level=settings.observability.log_level.lower(),
-            access_log=False,
-            # Outlast load balancers' idle timeouts (often 60 s): with uvicorn's 5 s, a client
-            # reusing a connection as the server drops it gets a reset (seen under load).
-            timeout_keep_alive=75,
-            # On SIGTERM, in-flight queries get this long to finish before connections close.
-            timeout_graceful_shutdown=math.ceil(settings.limits.shutdown_grace_seconds),
-        )
+        "log_config": None,
+        "log_level": settings.observability.log_level.lower(),
+        "access_log": False,
+        # Outlast load balancers' idle timeouts (often 60 s): with uvicorn's 5 s, a client
+        # reusing a connection as the server drops it gets a reset (seen under load).
+        "timeout_keep_alive": 75,
+        # On SIGTERM, in-flight queries get this long to finish before connections close.
+        "timeout_graceful_shutdown": math.ceil(settings.limits.shutdown_grace_seconds),
+    }
+    try:
+        if args.workers > 1:
+            return run_workers(settings, args.workers, **options)
+        # workers=1 explicitly: uvicorn would otherwise read WEB_CONCURRENCY from the environment.
+        uvicorn.run(app, workers=1, **options)
     finally:
         if ticker is not None:
             ticker.stop()
@@ -231,6 +242,21 @@ def _positive(text: str) -> float:
     return value
 
 
+def _worker_count(text: str) -> int:
+    """`--workers`: a positive number, or `auto` for the cores this process may run on."""
+    if text == "auto":
+        if hasattr(os, "sched_getaffinity"):  # Linux: the cores this process is allowed
+            return len(os.sched_getaffinity(0))
+        return os.cpu_count() or 1
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a positive number or 'auto'")
+    return value
+
+
 def catalog(args: argparse.Namespace) -> int:
     from gateway.catalog import commands
     from gateway.config import ConfigError, load_settings
@@ -272,6 +298,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="demo: do not pace upstream calls at the clouds' quotas (emulator only)",
     )
     p.add_argument("--data-dir", help="demo: where its cursor key is kept (default: XDG state)")
+    p.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        metavar="N",
+        help="processes serving the port (default 1; 'auto' = the cores this process may use). "
+        "More than 1 needs [cache] url (Redis) and [cursors] keys, which the workers share; "
+        "/metrics then answers the figures of all workers merged",
+    )
     p.set_defaults(func=serve)
 
     p = sub.add_parser("emulator", help="run the upstream emulator on its own")

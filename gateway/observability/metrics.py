@@ -2,14 +2,24 @@
 
 One `Metrics` per app with its own registry, so two apps in one process (tests) never share
 counters; `/metrics` renders it in the text exposition format.
+
+Under `gateway serve --workers N` the supervisor sets `PROMETHEUS_MULTIPROC_DIR` (a private
+directory) before it starts the workers: prometheus-client then keeps every value in a file per
+process there, and any worker's `/metrics` renders all of them merged (counters and histograms
+summed, gauges as their `multiprocess_mode` says), with the same names and labels.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+#: Set (by gateway/workers) in every worker's environment before prometheus-client is imported.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 #: Upstream APIs answer in milliseconds to seconds; the last buckets catch hangs up to the deadline.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -23,7 +33,13 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        r = self.registry
+        shared = os.environ.get(MULTIPROC_ENV)
+        #: Workers' metrics are read back from the shared directory (every process's files), so
+        #: this process's own metric objects are registered nowhere (they would count it twice).
+        self.multiprocess = bool(shared)
+        if shared:
+            MultiProcessCollector(self.registry, path=shared)  # type: ignore[no-untyped-call]
+        r = None if shared else self.registry
         self.requests = Counter(
             "gateway_graphql_requests",
             "GraphQL operations by operation name and outcome (success, partial, error).",
@@ -76,18 +92,28 @@ class Metrics:
             "1 for each source's current circuit-breaker state, 0 for the others.",
             ["source", "state"],
             registry=r,
+            # Breakers are per process: a state any live worker is in reads 1.
+            multiprocess_mode="livemax",
         )
         self.redis_degraded = Gauge(
             "gateway_redis_degraded",
             "1 while a Redis user (cache, tokens, ratelimit) runs on its in-process fallback.",
             ["component"],
             registry=r,
+            multiprocess_mode="livemax",  # 1 while any live worker runs on its fallback
         )
         self.redis_transitions = Counter(
             "gateway_redis_transitions",
             "Times a Redis user fell back to in-process (`to=memory`) or came back (`to=redis`).",
             ["component", "to"],
             registry=r,
+        )
+        self.worker_requests = Gauge(
+            "gateway_worker_requests",
+            "HTTP requests this process has begun serving; one sample per live worker (`pid`) "
+            "under `serve --workers N`, so an uneven spread shows.",
+            registry=r,
+            multiprocess_mode="liveall",
         )
 
     # -- requests (called by the schema's telemetry extension and the HTTP layer) ---------------
@@ -124,6 +150,9 @@ class Metrics:
     def shared_backend(self, component: str, degraded: bool) -> None:
         self.redis_degraded.labels(component).set(1.0 if degraded else 0.0)
         self.redis_transitions.labels(component, "memory" if degraded else "redis").inc()
+
+    def request_started(self) -> None:
+        self.worker_requests.inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -51,6 +51,8 @@ class ObservabilityMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        if scope["type"] == "http" and self.metrics is not None:
+            self.metrics.request_started()
         given = _header(scope, HEADER)
         request_id = given if given and _CLIENT_ID.match(given) else hooks.new_request_id()
         stats = RequestStats()
