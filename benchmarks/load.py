@@ -10,6 +10,10 @@ stops by itself.
 
 Then the abuse section (benchmarks/abuse.py): a flood of large unique documents sent as APQ
 registrations, with the gateway's RSS before and after, printed beside the configured budgets.
+
+First (skip with `--no-figures`) the figures that separate the gateway from the upstream
+(benchmarks/load_figures.py, also `python -m benchmarks.run --only load`): per query shape cold
+beside the quotas' pacing floor and from cache, then cached load on 1 and 2 workers.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 import httpx
 import psutil
 
+from benchmarks import load_figures
 from benchmarks.abuse import flood
 from gateway.config import LimitsConfig
 from gateway.emulator.app import create_emulator
@@ -191,7 +196,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--scale", default="demo", choices=["small", "demo", "large"])
     parser.add_argument("--flood", type=int, default=300, help="large unique documents (abuse)")
+    parser.add_argument("--no-figures", action="store_true", help="skip the load figures table")
     args = parser.parse_args()
+    if not args.no_figures:
+        asyncio.run(load_figures.section(load_figures.print_report, args.clients))
 
     emulator = create_emulator(seed=0, scale=args.scale, quotas=False)
     key, digest = new_api_key()

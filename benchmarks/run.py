@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from graphql import execute_sync, parse
 
-from benchmarks import bare, naive
+from benchmarks import bare, load_figures, naive
 from benchmarks.procs import (
     CURSOR_KEY,
     EmulatorControl,
@@ -374,6 +374,8 @@ async def main(sections: set[str]) -> None:
             await throughput_section(emu, run_id)
     if "scaleout" in sections:
         await scaleout_section()
+    if "load" in sections:  # per shape cold vs cached, cached load on 1 and 2 workers
+        await load_figures.section(report)
     print("\n| metric | measured | goal | |\n|---|---|---|---|")
     for row in ROWS:
         print("| " + " | ".join(row) + " |")
@@ -384,7 +386,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--only",
         nargs="*",
-        default=["cpu", "naive", "quota", "throughput", "scaleout"],
-        help="sections beside calls/latency/warm (cpu naive quota throughput scaleout)",
+        default=["cpu", "naive", "quota", "throughput", "scaleout", "load"],
+        help="sections beside calls/latency/warm (cpu naive quota throughput scaleout load)",
     )
     asyncio.run(main(set(parser.parse_args().only)))

@@ -3,8 +3,8 @@ one upstream call per field it resolves (no loaders, no cache) — what it is th
 
 from __future__ import annotations
 
-from benchmarks import naive
-from tests.conftest import Upstreams
+from benchmarks import load_figures, naive
+from tests.conftest import Gateway, Upstreams
 
 
 async def test_the_naive_anchor_makes_one_call_per_resolved_field(upstreams: Upstreams) -> None:
@@ -19,3 +19,24 @@ async def test_the_naive_anchor_makes_one_call_per_resolved_field(upstreams: Ups
     assert calls["omics:ListRunsInBatch"] == 1
     assert calls["omics:GetRun"] == len(runs) == calls["omics:ListRunTasks"]
     assert tasks == sum(len(ho.tasks(r)) for r in runs)
+
+
+def test_the_pacing_floor_is_the_slowest_paced_operation() -> None:
+    calls = {"omics:GetBatch": 3, "omics:GetRun": 10, "omics:ListRunTasks": 21}
+    assert load_figures.pacing_floor(calls) == (2.0, "21 ListRunTasks at 10/s")
+    # GetBatch has no documented rate in the pacing table; one call of a paced one is free.
+    assert load_figures.pacing_floor({"omics:GetBatch": 9, "omics:ListRuns": 1})[0] == 0.0
+
+
+async def test_the_load_shapes_answer_and_then_come_from_cache(gateway: Gateway) -> None:
+    found = load_figures.shapes(gateway.emulator, 2)
+    asked = [body for bodies in found.values() for body in bodies]
+    assert len(asked) >= 5
+    for body in asked:
+        answer = await gateway.query(body["query"], **body["variables"])
+        assert not answer.get("errors"), answer
+    gateway.reset_calls()
+    cached = [b for name, bodies in found.items() if "listing" not in name for b in bodies]
+    for body in cached:
+        await gateway.data(body["query"], **body["variables"])
+    assert gateway.calls() == {}, "settled shapes are served from cache"
