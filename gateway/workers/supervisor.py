@@ -27,8 +27,9 @@ from gateway.observability.metrics import MULTIPROC_ENV
 from gateway.workers.worker import WorkerApp
 
 #: How long a worker may take to answer the supervisor's ping before it is killed as hung and
-#: replaced. uvicorn's 5 s killed workers still importing the app on a busy 2-core host.
-HEALTHCHECK_SECONDS = 30
+#: replaced. uvicorn's 5 s killed workers still importing the app on a busy 2-core host; longer
+#: also delays noticing a worker that died while a ping to it was pending (and SIGTERM then).
+HEALTHCHECK_SECONDS = 15
 
 
 def refusal(settings: Settings, workers: int) -> str | None:
