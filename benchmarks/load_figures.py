@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -99,7 +100,8 @@ async def gateway(config: str, workers: int) -> AsyncIterator[tuple[str, psutil.
         path.write_text(config)
         argv = [sys.executable, "-m", "gateway", "serve", "--config", str(path)]
         argv += ["--port", str(port), "--workers", str(workers)]
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = open(os.environ.get("LOAD_GATEWAY_LOG", os.devnull), "ab")  # noqa: SIM115
+        proc = subprocess.Popen(argv, stdout=log, stderr=log)
         parent = psutil.Process(proc.pid)
         base = f"http://127.0.0.1:{port}"
         try:
@@ -112,6 +114,7 @@ async def gateway(config: str, workers: int) -> AsyncIterator[tuple[str, psutil.
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+            log.close()
 
 
 async def _until_workers(base: str, proc: subprocess.Popen[bytes], workers: int) -> None:

@@ -15,10 +15,22 @@ from gateway.cache.backend import MemoryBackend
 from gateway.cache.codec import decode, encode
 from gateway.cache.outage import REDIS_FAILURES, Outage
 
+#: Connections per app; past it a command waits (up to the socket timeout) for a free one. The
+#: default pool instead raises MaxConnectionsError at 100 in use, which 50 clients' queries
+#: reached: Redis, healthy, was then treated as lost (cache, tokens, shared rate budget).
+MAX_CONNECTIONS = 100
+
 
 def connect(url: str) -> aioredis.Redis:
     """One client (a connection pool) per app; commands connect lazily on the running loop."""
-    return aioredis.Redis.from_url(url, socket_timeout=5.0, socket_connect_timeout=5.0)
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=5.0,
+        socket_timeout=5.0,
+        socket_connect_timeout=5.0,
+    )
+    return aioredis.Redis.from_pool(pool)  # closing the client closes its pool
 
 
 class RedisBackend:

@@ -6,7 +6,7 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-from gateway.cache.redis_backend import RedisBackend, connect
+from gateway.cache.redis_backend import MAX_CONNECTIONS, RedisBackend, connect
 from gateway.cache.upstream import UpstreamCache
 from gateway.types import Page
 from tests.redisd import _free_port
@@ -70,5 +70,19 @@ async def test_redis_down_is_a_miss_not_an_error() -> None:
             return "from upstream"
 
         assert await cache.get("k", load, lambda v: 60.0) == "from upstream"
+    finally:
+        await client.aclose()
+
+
+async def test_more_concurrent_commands_than_connections_wait_for_one(redis_url: str) -> None:
+    """Past the pool's size a command waits for a free connection: a busy gateway is not a
+    lost Redis (no fallback to in-process, so replicas keep sharing cache and rate budget)."""
+    client = connect(redis_url)
+    try:
+        backend = RedisBackend(client, "t:")
+        await backend.set("k", {"v": 1}, 60)
+        hits = await asyncio.gather(*(backend.get("k") for _ in range(3 * MAX_CONNECTIONS)))
+        assert all(hit is not None and hit[0] == {"v": 1} for hit in hits)
+        assert not backend.outage.degraded
     finally:
         await client.aclose()
