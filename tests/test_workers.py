@@ -59,11 +59,12 @@ class Served:
 
     def workers(self) -> set[int]:
         """The supervisor's spawned workers (not multiprocessing's resource tracker)."""
-        return {
-            p.pid
-            for p in psutil.Process(self.proc.pid).children()
-            if "spawn_main" in " ".join(p.cmdline())
-        }
+        found = set()
+        for p in psutil.Process(self.proc.pid).children():
+            with suppress(psutil.ZombieProcess, psutil.NoSuchProcess):  # dead, not yet reaped
+                if p.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(p.cmdline()):
+                    found.add(p.pid)
+        return found
 
 
 @contextmanager
@@ -239,6 +240,34 @@ async def test_workers_draw_from_one_rate_budget(workers: Served, emulator: Upst
     listed = [c for c in emulator.emulator.calls.calls() if c.operation == "ListRunTasks"]
     assert len(listed) == len(runs)
     assert [c for c in listed if c.status == 429] == []
+
+
+async def test_a_killed_worker_is_replaced_and_its_counts_kept(
+    workers: Served, emulator: Upstreams
+) -> None:
+    """uvicorn's supervisor starts a new worker; prometheus-client is told the old one is gone
+    (its live gauge leaves /metrics) while the counters it added stay in the merged figures."""
+    before = workers.workers()
+    victim = min(before)
+    async with httpx.AsyncClient(base_url=workers.base, timeout=60) as client:
+        spread = await samples(client)
+        counted = [lb for lb, _ in spread["gateway_graphql_requests_total"]]
+        os.kill(victim, signal.SIGKILL)
+        pids: set[int] = set()
+        for _ in range(1200):  # bounded: until the replacement serves
+            now = workers.workers()
+            if victim not in now and len(now) == 2:
+                pids = set(await begun(client))
+                if pids == now:
+                    break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"killed {victim}; workers {workers.workers()}, /metrics {pids}")
+        after = await samples(client)
+    assert victim not in {int(lb["pid"]) for lb, _ in after["gateway_worker_requests"]}
+    kept = {tuple(lb.items()): v for lb, v in after["gateway_graphql_requests_total"]}
+    assert all(kept[tuple(lb.items())] >= 1 for lb in counted)
+    assert kept[(("operation", "Spread"), ("outcome", "success"))] == 20.0
 
 
 def sync_leases(database: Path) -> list[tuple[str, str]]:
