@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,24 +221,41 @@ async def test_a_cursor_from_one_worker_continues_on_the_other(
         assert [e["node"]["nativeId"] for e in back["tasks"]["edges"]] == ids[24:29]
 
 
+@asynccontextmanager
+async def clients_per_worker(base: str, each: int) -> AsyncIterator[list[list[httpx.AsyncClient]]]:
+    """`each` pinned clients on each of the two workers (new connections until both have as
+    many; bounded), so each worker serves several queries at once."""
+    async with AsyncExitStack() as stack:
+        by_pid: dict[int, list[httpx.AsyncClient]] = {}
+        for _ in range(200):
+            client, pid = await stack.enter_async_context(pinned(base))
+            if len(by_pid.setdefault(pid, [])) < each:
+                by_pid[pid].append(client)
+            if len(by_pid) == 2 and all(len(c) == each for c in by_pid.values()):
+                yield list(by_pid.values())
+                return
+        raise AssertionError(f"200 connections did not give {each} to each worker")
+
+
 async def test_workers_draw_from_one_rate_budget(workers: Served, emulator: Upstreams) -> None:
     """Each worker paces ListRunTasks at 9/s; the emulator holds a 10/s bucket (10 to start)
-    and answers 429 past it. Apart, two workers would send 18/s: 29 calls then overrun it."""
+    and answers 429 past it. Apart, two workers would send 18/s: 58 calls overrun it by ~16."""
     ho = emulator.emulator.healthomics
     skip = longest_run(emulator)  # its pages are cached by the cursor test
     runs = [str(r["id"]) for r in ho.all_runs() if r["status"] != "DELETED" and r["id"] != skip]
-    assert len(runs) >= 29
+    asks = [(run, size) for run in runs for size in (5, 7)]  # distinct pages: one call each
+    assert len(asks) >= 58
     emulator.emulator.faults.configure("omics", "ListRunTasks", quota_rps=10.0)
-    q = """query($r: String!) { run(source: "aws", id: $r) {
-      tasks(first: 5) { edges { node { nativeId } } } } }"""
-    half = len(runs) // 2
-    async with on_two_workers(workers.base) as (a, b):
+    q = """query($r: String!, $n: Int!) { run(source: "aws", id: $r) {
+      tasks(first: $n) { edges { node { nativeId } } } } }"""
+    async with clients_per_worker(workers.base, 4) as (on_a, on_b):
+        clients = [c for pair in zip(on_a, on_b, strict=True) for c in pair]
         answers = await asyncio.gather(
-            *(post(a, q, r=r) for r in runs[:half]), *(post(b, q, r=r) for r in runs[half:])
+            *(post(clients[i % len(clients)], q, r=r, n=n) for i, (r, n) in enumerate(asks))
         )
     assert all(not r.json().get("errors") for r in answers), [r.json() for r in answers]
     listed = [c for c in emulator.emulator.calls.calls() if c.operation == "ListRunTasks"]
-    assert len(listed) == len(runs)
+    assert len(listed) == len(asks)
     assert [c for c in listed if c.status == 429] == []
 
 
