@@ -138,6 +138,8 @@ def serve(args: argparse.Namespace) -> int:
             app = create_app(settings)
     except ConfigError as exc:
         print(f"gateway: {exc}", file=sys.stderr)
+        if ticker is not None:
+            ticker.stop()
         if emulator_server is not None:
             emulator_server.stop()
         return 2

@@ -386,3 +386,10 @@ def test_workers_must_be_a_positive_number_or_auto() -> None:
     done = gateway_serve("--demo", "--workers", "0")
     assert done.returncode == 2
     assert "--workers: must be a positive number or 'auto'" in done.stderr
+
+
+def test_the_demo_with_workers_needs_redis_too(tmp_path: Path) -> None:
+    """The demo has its cursor key but no Redis: refused, its emulator and clock stopped."""
+    done = gateway_serve("--demo", "--workers", "2", "--data-dir", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert "[cache] url" in done.stderr and "[cursors] keys" not in done.stderr
