@@ -42,6 +42,7 @@ from gateway.http import SpecGraphQL
 from gateway.http.operations import OneOperationOrAName
 from gateway.http.websocket import TextFrames
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
+from gateway.ui import ui_routes
 from gateway.live.events import RunRefresher
 from gateway.live.sqs import EventConsumer
 from gateway.live.wiring import make_hub, start_consumer, stop_consumer
@@ -331,6 +332,8 @@ def create_app(
     if settings.graphql.playground:
         vendor = StaticFiles(directory=assets_dir(settings), check_dir=False)
         routes.append(Mount(VENDOR_ROUTE, vendor, name="graphiql-vendor"))
+    if settings.ui.enabled:
+        routes.extend(ui_routes())
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
