@@ -93,7 +93,8 @@ class Tab:
         for size, label in ((WIDE, "wide"), (PHONE, "phone")):
             await self.page.set_viewport_size(size)
             await self.page.wait_for_timeout(100)  # one frame for the layout to settle
-            assert await self.axe() == [], f"{name} at {label}"
+            found = await self.axe()
+            assert found == [], f"{name} at {label}: {found}"
             await self.page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"))
         await self.page.set_viewport_size(WIDE)
 

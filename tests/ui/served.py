@@ -35,6 +35,7 @@ def token(sources: Any = "*", *, ttl: float = 3600.0, scopes: tuple[str, ...] = 
 class Served:
     url: str
     emulator: Emulator
+    emulator_url: str
     full: str  # every source, with logs
     narrow: str  # HealthOmics only
 
@@ -51,6 +52,12 @@ class Served:
         assert not body.get("errors"), body["errors"]
         data: dict[str, Any] = body["data"]
         return data
+
+
+    def advance_clock(self, seconds: float) -> None:
+        """Moves the emulator's simulated time through its control API, as an operator would."""
+        resp = httpx.post(f"{self.emulator_url}/_emulator/clock", json={"advance": seconds})
+        assert resp.status_code == 200, resp.text
 
 
 def _wait_synced(served: Served) -> None:
@@ -86,6 +93,6 @@ def dashboard(data_dir: Path) -> Iterator[Served]:
             }
         )
         with LoopbackServer(create_app(settings)) as gateway:
-            served = Served(gateway.url, emu, token("*"), token([HO_SOURCE]))
+            served = Served(gateway.url, emu, upstream.url, token("*"), token([HO_SOURCE]))
             _wait_synced(served)
             yield served

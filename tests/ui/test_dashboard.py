@@ -148,3 +148,129 @@ async def test_runs_filters_and_sorting_live_in_the_url(served: Served) -> None:
         await tab.settled()
         assert await shown_ids(tab) == ids(by_name)
         tab.assert_clean()
+
+
+BATCH = """query($id: ID!) { node(id: $id) { ... on HealthOmicsBatch {
+  cost { totalUsd }
+  runs(first: 100) { edges { node { id state } submission { submissionStatus } } } } } }"""
+EXCERPTS = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on HealthOmicsRun {
+  tasks(first: 3, status: "FAILED") { edges { node { errorExcerpt } } } } } }"""
+TASKS = """query($id: ID!, $after: String) { node(id: $id) { ... on Run {
+  tasks(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
+    edges { node { id state } } } } } }"""
+TASK = """query($id: ID!) { node(id: $id) { ... on HealthOmicsTask {
+  usage { cpusReserved memoryReservedGiB } recommendation { instanceType } } } }"""
+LOG = """query($id: ID!, $before: String) { node(id: $id) { ... on HealthOmicsTask {
+  logs(last: 50, before: $before) { pageInfo { startCursor } edges { node { message } } } } } }"""
+
+
+def usd(value: float) -> str:
+    return f"${value:.4f}" if value < 1 else f"${value:.2f}"
+
+
+def failed_run(served: Served) -> tuple[str, str]:
+    """A processed HealthOmics batch holding a run that failed: (batch id, run id)."""
+    ho = served.emulator.healthomics
+    for batch in ho.batches(status="PROCESSED"):
+        for sub in ho.runs_in_batch(batch["id"]):
+            if sub["runId"] and ho.run(sub["runId"])["status"] == "FAILED":
+                return batch["id"], sub["runId"]
+    raise AssertionError("the emulator has a processed batch with a failed run")
+
+
+async def test_batch_shows_progress_cost_and_failed_runs_first(served: Served) -> None:
+    batch_id, run_id = failed_run(served)
+    gid = global_id("HealthOmicsBatch", HO_SOURCE, batch_id)
+    node = served.query(BATCH, id=gid)["node"]
+    edges = node["runs"]["edges"]
+    counts = Counter(e["node"]["state"] if e["node"] else "SUBMISSION_FAILED" for e in edges)
+    failed_gid = global_id("HealthOmicsRun", HO_SOURCE, run_id)
+    excerpt = served.query(EXCERPTS, ids=[failed_gid])["nodes"][0]["tasks"]["edges"]
+    last_line = excerpt[-1]["node"]["errorExcerpt"][-1]
+    async with chromium(served.url, served.full) as tab:
+        await tab.open(f"#/batch/{gid}")
+        await tab.settled()
+        page = tab.page
+        await expect(page.locator("dd[data-runs]")).to_have_attribute("data-runs", str(len(edges)))
+        for state, n in counts.items():
+            item = page.locator(f".legend li[data-state='{state}']")
+            await expect(item).to_have_attribute("data-count", str(n))
+        await expect(page.locator("dd.cost")).to_contain_text(usd(node["cost"]["totalUsd"]))
+        rows = page.locator("table.batch-runs tbody tr")
+        await expect(rows).to_have_count(len(edges))
+        states = [await rows.nth(i).get_attribute("data-state") for i in range(len(edges))]
+        bad = {"FAILED", "SUBMISSION_FAILED"}
+        n_bad = sum(1 for s in states if s in bad)
+        assert n_bad and all(s in bad for s in states[:n_bad]), states
+        await expect(page.locator("table.batch-runs")).to_contain_text(last_line)
+        await tab.check("batch")
+        tab.assert_clean()
+
+
+async def test_run_timeline_usage_and_a_log_paged_back(served: Served) -> None:
+    _, run_id = failed_run(served)
+    gid = global_id("HealthOmicsRun", HO_SOURCE, run_id)
+    tasks: list[dict[str, Any]] = []
+    after = None
+    while True:
+        conn = served.query(TASKS, id=gid, after=after)["node"]["tasks"]
+        tasks += [e["node"] for e in conn["edges"]]
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    first = tasks[0]["id"]
+    detail = served.query(TASK, id=first)["node"]
+    tail = served.query(LOG, id=first)["node"]["logs"]
+    before = served.query(LOG, id=first, before=tail["pageInfo"]["startCursor"])["node"]["logs"]
+    tail_lines = [e["node"]["message"] for e in tail["edges"]]
+    earlier_lines = [e["node"]["message"] for e in before["edges"]]
+    assert earlier_lines, "the first task's log is longer than one page"
+    async with chromium(served.url, served.full) as tab:
+        await tab.open(f"#/run/{gid}")
+        await tab.settled()
+        page = tab.page
+        await expect(page.locator(".gantt li.task")).to_have_count(len(tasks))
+        await expect(page.locator(".gantt .track .run")).to_have_count(
+            sum(1 for t in tasks if t["state"] != "QUEUED")
+        )
+        failed = sum(1 for t in tasks if t["state"] == "FAILED")
+        assert failed
+        await expect(page.locator(".gantt .mark.failed")).to_have_count(failed)
+        await page.locator(f"li.task[data-task='{first}'] button.label").click()
+        usage = page.locator(".detail .usage")
+        await expect(usage).to_contain_text(f"of {detail['usage']['cpusReserved']:g} vCPU reserved")
+        await expect(usage).to_contain_text(f"of {detail['usage']['memoryReservedGiB']:g} GiB reserved")
+        await expect(page.locator(".recommendation")).to_contain_text(
+            detail["recommendation"]["instanceType"]
+        )
+        lines = page.locator(".log-lines li .msg")
+        await expect(lines).to_have_count(len(tail_lines))
+        assert await lines.all_text_contents() == tail_lines
+        await page.click("button[data-log=earlier]")
+        await expect(lines).to_have_count(len(earlier_lines) + len(tail_lines))
+        assert await lines.all_text_contents() == earlier_lines + tail_lines
+        await tab.check("run")
+        tab.assert_clean()
+
+
+async def test_live_view_follows_the_run_as_the_clock_moves(served: Served) -> None:
+    # Last in this module: it moves the emulator's clock.
+    ho = served.emulator.healthomics
+    run = next(r for r in ho.all_runs() if r["status"] == "RUNNING")
+    gid = global_id("HealthOmicsRun", HO_SOURCE, run["id"])
+    finish = ho.run_plan(run["id"]).finish
+    async with chromium(served.url, served.full) as tab:
+        await tab.open(f"#/live/{gid}")
+        page = tab.page
+        events = page.locator("ol.events li")
+        await expect(events.first).to_have_attribute("data-state", "RUNNING")
+        await expect(page.locator(".view")).to_have_attribute("data-updates", "1")
+        await expect(page.locator(".gantt")).to_be_visible()
+        await page.evaluate("() => { window.sameDocument = true }")
+        await tab.check("live")
+        served.advance_clock((finish - served.emulator.clock.now()).total_seconds() + 600)
+        await expect(events.last).to_have_attribute("data-state", "SUCCEEDED")
+        await expect(page.locator(".live-status")).to_contain_text("settled")
+        await expect(page.locator("[data-field=state]")).to_contain_text("COMPLETED")
+        assert await page.evaluate("() => window.sameDocument") is True, "no reload"
+        tab.assert_clean()

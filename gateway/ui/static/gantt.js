@@ -43,12 +43,12 @@ export function gantt(tasks, { onSelect, now = latest(tasks) } = {}) {
       bar.style.width = `${Math.max(0.3, width(started, stopped))}%`;
       track.append(bar);
     }
-    const marks = [t.state === 'FAILED' ? h('span', { class: 'mark failed' }, '✕ failed') : '',
-      again.has(t.id) ? h('span', { class: 'mark retried' }, '↻ retried') : ''];
+    const marks = [t.state === 'FAILED' ? h('span', { class: 'mark failed' }, '✕ failed ') : '',
+      again.has(t.id) ? h('span', { class: 'mark retried' }, '↻ retried ') : ''];
     const tip = `${t.name}: ${t.state}` + (t.startedAt ? `, started ${utc(t.startedAt)}` : '')
       + (t.stoppedAt ? `, stopped ${utc(t.stoppedAt)}` : '') + `, ran ${duration(started && (stopped - started) / 1000)}`;
     return h('li', { class: 'task', 'data-task': t.id, 'data-state': t.state, title: tip },
-      h('button', { type: 'button', class: 'label', onclick: () => onSelect && onSelect(t) }, t.name || t.id, ' ', marks),
+      h('button', { type: 'button', class: 'label', onclick: () => onSelect && onSelect(t) }, marks, t.name || t.id),
       track);
   });
   const axis = h('div', { class: 'axis', 'aria-hidden': 'true' },

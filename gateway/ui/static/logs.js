@@ -13,7 +13,7 @@ const QUERY = `query Log($id: ID!, $first: Int, $after: String, $last: Int, $bef
 const PAGE = 50;
 
 export function logPane(taskId) {
-  const lines = h('ol', { class: 'log-lines', role: 'log', 'aria-label': 'Log lines' });
+  const lines = h('ol', { class: 'log-lines' });
   const status = h('p', { class: 'muted', role: 'status' }, 'Loading the log…');
   const earlier = h('button', { type: 'button', disabled: true, 'data-log': 'earlier' }, 'Earlier lines');
   const later = h('button', { type: 'button', disabled: true, 'data-log': 'later' }, 'Later lines');
@@ -47,5 +47,6 @@ export function logPane(taskId) {
   later.addEventListener('click', () => page({ first: PAGE, after: last.cursor }, 'after'));
   page({ last: PAGE }, 'tail');
   return h('section', { class: 'log', 'aria-label': 'Task log' }, h('h3', {}, 'Log'),
-    h('div', { class: 'log-nav' }, earlier, later), status, lines);
+    h('div', { class: 'log-nav' }, earlier, later), status,
+    h('div', { class: 'log-box', role: 'log', tabindex: 0, 'aria-label': 'Log lines' }, lines));
 }

@@ -64,6 +64,11 @@ export function facts(run) {
       : `not known${cost.reason ? `: ${cost.reason}` : ''}`)] : '');
 }
 
+function savings(v) {
+  if (!v) return '';
+  return v > 0 ? `, saves ${usd(v)}` : `, costs ${usd(-v)} more (keeps the peaks in reach)`;
+}
+
 function meter(label, used, reserved, unit) {
   if (reserved == null) return [h('dt', {}, label), h('dd', { class: 'muted' }, 'not reported')];
   const ratio = used != null ? used / reserved : null;
@@ -87,7 +92,7 @@ async function detail(task, into) {
       : [h('dt', {}, 'Usage'), h('dd', { class: 'muted' }, 'not known yet (the run manifest comes when the run ends)')],
     h('dt', {}, 'Cost'), h('dd', {}, cost ? (cost.usd != null ? `${usd(cost.usd)} estimate` : cost.reason || '—') : '—'),
     h('dt', {}, 'Right-size'), h('dd', { class: 'recommendation' }, rec
-      ? `${rec.instanceType || 'keep'}${rec.usd != null ? ` at ${usd(rec.usd)}` : ''}${rec.savingsUsd ? `, saves ${usd(rec.savingsUsd)}` : ''}${rec.reason ? ` (${rec.reason})` : ''}`
+      ? `${rec.instanceType || 'keep'}${rec.usd != null ? ` at ${usd(rec.usd)}` : ''}${savings(rec.savingsUsd)}${rec.reason ? ` (${rec.reason})` : ''}`
       : '—')),
   logPane(t.id));
 }
