@@ -42,7 +42,6 @@ from gateway.http import SpecGraphQL
 from gateway.http.operations import OneOperationOrAName
 from gateway.http.websocket import TextFrames
 from gateway.ide.page import VENDOR_ROUTE, assets_dir, graphiql_page
-from gateway.ui import ui_routes
 from gateway.live.events import RunRefresher
 from gateway.live.sqs import EventConsumer
 from gateway.live.wiring import make_hub, start_consumer, stop_consumer
@@ -67,6 +66,7 @@ from gateway.streaming import (
     stream_transports,
     wrap_incremental,
 )
+from gateway.ui import ui_routes
 from gateway.upstream.loaders import Upstream
 
 #: A WebSocket before `connection_init` has proved who it is: no sources at all.

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 UI_ROUTE = "/ui"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -55,14 +55,14 @@ class _Static(StaticFiles):
     """The modules with the same headers as the page (nosniff matters for module scripts)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def with_headers(message: dict[str, object]) -> None:
+        extra = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
+
+        async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                extra = [(k.lower().encode(), v.encode()) for k, v in HEADERS.items()]
-                headers = list(message.get("headers", []))  # type: ignore[call-overload]
-                message = {**message, "headers": headers + extra}
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
-        await super().__call__(scope, receive, with_headers)  # type: ignore[arg-type]
+        await super().__call__(scope, receive, with_headers)
 
 
 def ui_routes() -> list[BaseRoute]:

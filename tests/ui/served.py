@@ -53,7 +53,6 @@ class Served:
         data: dict[str, Any] = body["data"]
         return data
 
-
     def advance_clock(self, seconds: float) -> None:
         """Moves the emulator's simulated time through its control API, as an operator would."""
         resp = httpx.post(f"{self.emulator_url}/_emulator/clock", json={"advance": seconds})

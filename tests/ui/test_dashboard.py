@@ -128,7 +128,10 @@ async def test_runs_pages_both_ways_without_fetching_a_page_twice(served: Served
 async def test_runs_filters_and_sorting_live_in_the_url(served: Served) -> None:
     failed = served.query(RUNS_PAGE, first=25, filter={"states": ["FAILED"]})["searchRuns"]
     by_name = served.query(
-        RUNS_PAGE, first=25, filter={"states": ["FAILED"]}, orderBy={"field": "NAME", "direction": "DESC"}
+        RUNS_PAGE,
+        first=25,
+        filter={"states": ["FAILED"]},
+        orderBy={"field": "NAME", "direction": "DESC"},
     )["searchRuns"]
     async with chromium(served.url, served.full) as tab:
         await tab.open("#/runs")
@@ -140,7 +143,9 @@ async def test_runs_filters_and_sorting_live_in_the_url(served: Served) -> None:
         assert "state=FAILED" in page.url
         assert await shown_ids(tab) == ids(failed)
         await page.click("th a[data-sort=NAME]")
-        await expect(page.locator("th[aria-sort=descending] a")).to_have_attribute("data-sort", "NAME")
+        await expect(page.locator("th[aria-sort=descending] a")).to_have_attribute(
+            "data-sort", "NAME"
+        )
         assert "sort=NAME" in page.url and "state=FAILED" in page.url
         assert await shown_ids(tab) == ids(by_name)
         # The URL alone restores the view (it can be shared).
@@ -236,10 +241,14 @@ async def test_run_timeline_usage_and_a_log_paged_back(served: Served) -> None:
         failed = sum(1 for t in tasks if t["state"] == "FAILED")
         assert failed
         await expect(page.locator(".gantt .mark.failed")).to_have_count(failed)
-        await page.locator(f"li.task[data-task='{first}'] button.label").click()
+        # From the keyboard: each bar's label is a button.
+        await page.locator(f"li.task[data-task='{first}'] button.label").focus()
+        await page.keyboard.press("Enter")
         usage = page.locator(".detail .usage")
         await expect(usage).to_contain_text(f"of {detail['usage']['cpusReserved']:g} vCPU reserved")
-        await expect(usage).to_contain_text(f"of {detail['usage']['memoryReservedGiB']:g} GiB reserved")
+        await expect(usage).to_contain_text(
+            f"of {detail['usage']['memoryReservedGiB']:g} GiB reserved"
+        )
         await expect(page.locator(".recommendation")).to_contain_text(
             detail["recommendation"]["instanceType"]
         )

@@ -1,5 +1,5 @@
 // Building blocks for every view. Elements are made from text only (textContent through
-// document.createTextNode): no innerHTML anywhere, so an upstream string (a run name, a log
+// document.createTextNode): no string is ever parsed as HTML, so an upstream string (a run name, a log
 // line, a tag) can never become markup. No framework: the views are small, and a vendored
 // one would be one more pinned asset for what a dozen lines do here.
 
