@@ -201,7 +201,7 @@ async def test_batch_shows_progress_cost_and_failed_runs_first(served: Served) -
             item = page.locator(f".legend li[data-state='{state}']")
             await expect(item).to_have_attribute("data-count", str(n))
         await expect(page.locator("dd.cost")).to_contain_text(usd(node["cost"]["totalUsd"]))
-        rows = page.locator("table.batch-runs tbody tr")
+        rows = page.locator("table.batch-runs tbody tr[data-state]")
         await expect(rows).to_have_count(len(edges))
         states = [await rows.nth(i).get_attribute("data-state") for i in range(len(edges))]
         bad = {"FAILED", "SUBMISSION_FAILED"}

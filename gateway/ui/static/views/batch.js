@@ -1,7 +1,7 @@
 // Batch: progress by state as a bar, the batch's runs with the failed ones first (with the
 // failing tasks' errorExcerpt), and the batch's cost when the gateway can tell it.
 import { gql } from '../api.js';
-import { badge, duration, empty, h, loading, scroller, span, stateBar, time, usd, warnings } from '../dom.js';
+import { add, badge, duration, empty, h, loading, scroller, span, stateBar, time, usd, warnings } from '../dom.js';
 import { link } from '../router.js';
 
 const QUERY = `query Batch($id: ID!, $after: String) {
@@ -45,29 +45,32 @@ async function load(id) {
   return { batch, edges, errors };
 }
 
-function excerptCell(info) {
-  if (!info) return h('td', { class: 'muted' }, '—');
+/** The why of a failure, on a row of its own under the run (full width, also on a phone). */
+function excerptRow(info) {
+  if (!info) return null;
   const lines = [];
   for (const t of (info.tasks && info.tasks.edges) || []) {
     for (const line of t.node.errorExcerpt || []) lines.push(`${t.node.name}: ${line}`);
   }
   const why = info.failureReason || info.statusMessage;
-  return h('td', { class: 'excerpt' }, why ? h('p', {}, why) : '',
-    lines.length ? h('pre', {}, lines.slice(-6).join('\n')) : '');
+  if (!why && !lines.length) return null;
+  return h('tr', { class: 'why' }, h('td', { colspan: 4, class: 'excerpt' }, h('div', {}, why ? h('p', {}, why) : '',
+    lines.length ? h('pre', {}, lines.slice(-6).join('\n')) : '')));
 }
 
 function row(edge, info) {
   const run = edge.node, sub = edge.submission;
   if (!run) {
-    return h('tr', { class: 'failed', 'data-state': 'SUBMISSION_FAILED' },
+    const why = [sub && sub.submissionFailureReason, sub && sub.submissionFailureMessage].filter(Boolean).join(': ');
+    return [h('tr', { class: 'failed', 'data-state': 'SUBMISSION_FAILED' },
       h('td', {}, (sub && sub.runSettingId) || '—'), h('td', {}, badge('SUBMISSION_FAILED')),
-      h('td', {}, '—'), h('td', {}, '—'),
-      h('td', { class: 'excerpt' }, [sub && sub.submissionFailureReason, sub && sub.submissionFailureMessage].filter(Boolean).join(': ')));
+      h('td', {}, '—'), h('td', {}, '—')),
+    why ? h('tr', { class: 'why' }, h('td', { colspan: 4, class: 'excerpt' }, h('div', {}, why))) : null];
   }
-  return h('tr', { 'data-state': run.state, class: FAILED.has(run.state) ? 'failed' : null },
+  return [h('tr', { 'data-state': run.state, class: FAILED.has(run.state) ? 'failed' : null },
     h('td', {}, h('a', { href: link('run', [run.id]) }, run.name || run.nativeId)), h('td', {}, badge(run.state)),
-    h('td', {}, time(run.createdAt)), h('td', { class: 'num' }, run.stoppedAt ? duration(span(run.startedAt, run.stoppedAt)) : '—'),
-    FAILED.has(run.state) ? excerptCell(info) : h('td', {}, ''));
+    h('td', {}, time(run.createdAt)), h('td', { class: 'num' }, run.stoppedAt ? duration(span(run.startedAt, run.stoppedAt)) : '—')),
+  FAILED.has(run.state) ? excerptRow(info) : null];
 }
 
 export async function render(frame, r) {
@@ -92,7 +95,7 @@ export async function render(frame, r) {
       h('dt', {}, 'Runs'), h('dd', { 'data-runs': edges.length }, `${edges.length}`,
         batch.totalRuns != null ? ` of ${batch.totalRuns}` : ''),
       h('dt', {}, 'Cost'), h('dd', { class: 'cost' }, cost && cost.totalUsd != null
-        ? [usd(cost.totalUsd), cost.complete ? '' : ` (partial: ${cost.runsWithoutCost} of ${cost.runsCounted + cost.runsWithoutCost} runs without a cost)`, ' estimate']
+        ? [usd(cost.totalUsd), cost.complete ? '' : cost.runsWithoutCost ? ` (partial: ${cost.runsWithoutCost} of ${cost.runsCounted + cost.runsWithoutCost} runs without a cost yet)` : ' (partial: some figures were missing)', ' estimate']
         : 'not known')),
     h('h2', {}, 'Progress'), stateBar(counts, 'Runs by state'),
     warnings(errors) || '');
@@ -103,18 +106,18 @@ export async function render(frame, r) {
     return;
   }
   const body = h('tbody', {});
-  const table = h('table', { class: 'batch-runs' }, h('caption', {}, 'Runs, failed first'),
-    h('thead', {}, h('tr', {}, ['Run', 'State', 'Created', 'Duration', 'Why it failed'].map((c) => h('th', { scope: 'col' }, c)))),
+  const table = h('table', { class: 'batch-runs' }, h('caption', {}, 'Failed first, each with why it failed'),
+    h('thead', {}, h('tr', {}, ['Run', 'State', 'Created', 'Duration'].map((c) => h('th', { scope: 'col' }, c)))),
     body);
   frame.append(h('h2', {}, 'Runs'), scroller('Runs of the batch', table));
   const ids = failed.filter((e) => e.node).slice(0, 50).map((e) => e.node.id);
   let infos = {};
   if (ids.length) {
-    body.append(h('tr', {}, h('td', { colspan: 5 }, loading('failure excerpts'))));
+    body.append(h('tr', {}, h('td', { colspan: 4 }, loading('failure excerpts'))));
     const answer = await gql(EXCERPTS, { ids }).catch((e) => ({ data: { nodes: [] }, errors: [e] }));
     infos = Object.fromEntries(answer.data.nodes.filter(Boolean).map((n) => [n.id, n]));
     body.replaceChildren();
     if (answer.errors.length) frame.append(warnings(answer.errors));
   }
-  body.append(...failed.map((e) => row(e, e.node && infos[e.node.id])), ...rest.map((e) => row(e, null)));
+  add(body, [failed.map((e) => row(e, e.node && infos[e.node.id])), rest.map((e) => row(e, null))]);
 }
