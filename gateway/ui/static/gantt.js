@@ -8,11 +8,14 @@ import { duration, h, utc } from './dom.js';
 const pct = (t, t0, t1) => (100 * (t - t0)) / Math.max(1, t1 - t0);
 const ms = (iso) => (iso ? Date.parse(iso) : null);
 
-/** Earlier attempts of a task name that ran again later are marked as retried. */
+/** Earlier attempts of a step that ran again later are marked as retried. A step is its name
+ * (HealthOmics names carry their shard) and, for Tencent, its scatter index: shards of one call
+ * share a name and are not retries of each other. */
 function retried(tasks) {
+  const step = (t) => `${t.name}\u0000${t.scatterIndex ?? ''}`;
   const lastIndex = new Map();
-  tasks.forEach((t, i) => lastIndex.set(t.name, i));
-  return new Set(tasks.filter((t, i) => lastIndex.get(t.name) !== i).map((t) => t.id));
+  tasks.forEach((t, i) => lastIndex.set(step(t), i));
+  return new Set(tasks.filter((t, i) => lastIndex.get(step(t)) !== i).map((t) => t.id));
 }
 
 /** The newest instant in the data: an unfinished task is drawn up to it, not to this browser's
@@ -48,7 +51,8 @@ export function gantt(tasks, { onSelect, now = latest(tasks) } = {}) {
     const tip = `${t.name}: ${t.state}` + (t.startedAt ? `, started ${utc(t.startedAt)}` : '')
       + (t.stoppedAt ? `, stopped ${utc(t.stoppedAt)}` : '') + `, ran ${duration(started && (stopped - started) / 1000)}`;
     return h('li', { class: 'task', 'data-task': t.id, 'data-state': t.state, title: tip },
-      h('button', { type: 'button', class: 'label', onclick: () => onSelect && onSelect(t) }, marks, t.name || t.id),
+      h('button', { type: 'button', class: 'label', onclick: () => onSelect && onSelect(t) }, marks, t.name || t.id,
+        t.scatterIndex != null ? ` [${t.scatterIndex}]` : ''),
       track);
   });
   const axis = h('div', { class: 'axis', 'aria-hidden': 'true' },

@@ -3,12 +3,14 @@
 import { gql } from './api.js';
 import { failure, h, time } from './dom.js';
 
+const PAGE_FIELDS = `pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { node { timestamp message } }`;
+// A HealthOmics task's CloudWatch stream; a Tencent call's stdout (GetRunJobLog).
 const QUERY = `query Log($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
-  node(id: $id) { ... on HealthOmicsTask {
-    logs(first: $first, after: $after, last: $last, before: $before) {
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-      edges { node { timestamp message } }
-    } } }
+  node(id: $id) {
+    ... on HealthOmicsTask { logs(first: $first, after: $after, last: $last, before: $before) { ${PAGE_FIELDS} } }
+    ... on TencentRunCall { logs: stdoutLog(first: $first, after: $after, last: $last, before: $before) { ${PAGE_FIELDS} } }
+  }
 }`;
 const PAGE = 50;
 

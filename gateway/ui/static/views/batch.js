@@ -25,6 +25,7 @@ const EXCERPTS = `query Excerpts($ids: [ID!]!) {
     id
     ... on HealthOmicsRun { statusMessage failureReason
       tasks(first: 3, status: "FAILED") { edges { node { name errorExcerpt } } } }
+    ... on TencentRun { tasks(first: 10) { edges { node { name errorExcerpt } } } }
   }
 }`;
 const MAX_PAGES = 20;
@@ -110,7 +111,8 @@ export async function render(frame, r) {
     h('thead', {}, h('tr', {}, ['Run', 'State', 'Created', 'Duration'].map((c) => h('th', { scope: 'col' }, c)))),
     body);
   frame.append(h('h2', {}, 'Runs'), scroller('Runs of the batch', table));
-  const ids = failed.filter((e) => e.node).slice(0, 50).map((e) => e.node.id);
+  // Excerpts read task logs: the first 20 failed runs get them, the rest link to their page.
+  const ids = failed.filter((e) => e.node).slice(0, 20).map((e) => e.node.id);
   let infos = {};
   if (ids.length) {
     body.append(h('tr', {}, h('td', { colspan: 4 }, loading('failure excerpts'))));

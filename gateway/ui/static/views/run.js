@@ -18,11 +18,12 @@ const TASKS = `query Tasks($id: ID!, $after: String) {
   node(id: $id) { ... on Run { tasks(first: 100, after: $after) {
     pageInfo { hasNextPage endCursor }
     edges { node { id name status state startedAt stoppedAt
-      ... on HealthOmicsTask { creationTime instanceType } } }
+      ... on HealthOmicsTask { creationTime instanceType }
+      ... on TencentRunCall { creationTime: submitTime scatterIndex } } }
   } } }
 }`;
 const DETAIL = `query Task($id: ID!) {
-  node(id: $id) { id ... on Task { name state startedAt stoppedAt }
+  node(id: $id) { id ... on Task { name state provider startedAt stoppedAt }
     ... on HealthOmicsTask { instanceType cpus memory gpus statusMessage failureReason
       usage { cpusReserved cpusMaximum cpusAverage memoryReservedGiB memoryMaximumGiB memoryAverageGiB cpuUtilization memoryUtilization }
       cost { usd billedSeconds reason }
@@ -88,7 +89,8 @@ async function detail(task, into) {
     h('dt', {}, 'Instance'), h('dd', {}, t.instanceType || '—'),
     h('dt', {}, 'Ran'), h('dd', {}, time(t.startedAt), ' → ', time(t.stoppedAt), ` (${duration(span(t.startedAt, t.stoppedAt))})`),
     u ? [meter('CPU', u.cpusMaximum, u.cpusReserved, 'vCPU'), meter('Memory', u.memoryMaximumGiB, u.memoryReservedGiB, 'GiB')]
-      : [h('dt', {}, 'Usage'), h('dd', { class: 'muted' }, 'not known yet (the run manifest comes when the run ends)')],
+      : [h('dt', {}, 'Usage'), h('dd', { class: 'muted' }, t.provider === 'HEALTHOMICS'
+        ? 'not known yet (the run manifest comes when the run ends)' : 'not reported by this provider')],
     h('dt', {}, 'Cost'), h('dd', {}, cost ? (cost.usd != null ? `${usd(cost.usd)} estimate` : cost.reason || '—') : '—'),
     h('dt', {}, 'Right-size'), h('dd', { class: 'recommendation' }, rec
       ? `${rec.instanceType || 'keep'}${rec.usd != null ? ` at ${usd(rec.usd)}` : ''}${savings(rec.savingsUsd)}${rec.reason ? ` (${rec.reason})` : ''}`
