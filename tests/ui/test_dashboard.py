@@ -83,6 +83,10 @@ async def test_an_expired_token_says_so(served: Served) -> None:
         await tab.open("#/runs")
         await expect(tab.page.locator("form.signin [role=alert]")).to_contain_text("expired")
         assert tab.blocked == []
+        # The live view's socket is refused too (in connection_init), and asks again.
+        run = served.emulator.healthomics.all_runs()[0]
+        await tab.go(f"#/live/{global_id('HealthOmicsRun', HO_SOURCE, run['id'])}")
+        await expect(tab.page.locator("form.signin [role=alert]")).to_contain_text("refused")
 
 
 async def test_runs_pages_both_ways_without_fetching_a_page_twice(served: Served) -> None:

@@ -41,6 +41,15 @@ function signInForm(message) {
   return form;
 }
 
+function askToSignIn(err) {
+  const expired = /expired/i.test(err.message);
+  const msg = expired ? `Your credential has expired: ${err.message}. Enter a new one.`
+    : credential() ? `The gateway refused this credential: ${err.message}.` : 'This gateway needs a credential.';
+  if (dispose) { dispose(); dispose = null; }
+  main.replaceChildren(signInForm(msg));
+  who();
+}
+
 export async function render() {
   if (dispose) { dispose(); dispose = null; }
   const r = route();
@@ -59,21 +68,14 @@ export async function render() {
   try {
     dispose = (await view.render(frame, r)) || null;
   } catch (err) {
-    if (frame.isConnected) {
-      if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') {
-        const expired = /expired/i.test(err.message);
-        const msg = expired ? `Your credential has expired: ${err.message}. Enter a new one.`
-          : credential() ? `The gateway refused this credential: ${err.message}.` : 'This gateway needs a credential.';
-        main.replaceChildren(signInForm(msg));
-        who();
-      } else {
-        frame.append(failure(err));
-      }
-    }
+    if (!frame.isConnected) return;
+    if (err instanceof ApiError && err.code === 'UNAUTHENTICATED') askToSignIn(err);
+    else frame.append(failure(err));
   }
   const heading = main.querySelector('h1');
   if (heading) { document.title = `${heading.textContent} · runs gateway`; }
 }
 
+window.addEventListener('ui:signin', (e) => askToSignIn(e.detail));
 window.addEventListener('hashchange', () => { render().then(() => main.focus({ preventScroll: true })); });
 render();

@@ -36,7 +36,11 @@ export async function render(frame, r) {
       timeline(tasks.tasks, slot, detailSlot);
       frame.dataset.updates = String(redraws);
     },
-    error(err) { status.replaceChildren(failure(err)); },
+    error(err) {
+      status.replaceChildren(failure(err));
+      // The socket refused the credential (4403): the shell asks for a new one.
+      if (err.code === 'UNAUTHENTICATED') window.dispatchEvent(new CustomEvent('ui:signin', { detail: err }));
+    },
     complete() { status.textContent = `The run has settled (${previous ? previous.toLowerCase() : 'done'}); nothing more will change.`; },
   });
   return stop;
