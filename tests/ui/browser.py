@@ -30,6 +30,7 @@ WIDE = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 30_000
 STORE = "runs-gateway.credential"
+ZONE = "America/New_York"
 
 
 def loopback(url: str) -> bool:
@@ -113,7 +114,8 @@ async def chromium(base: str, credential: str | None) -> AsyncIterator[Tab]:
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            context = await browser.new_context(viewport=WIDE)
+            # A zone far from UTC, so a test can tell local times from UTC ones.
+            context = await browser.new_context(viewport=WIDE, locale="en-US", timezone_id=ZONE)
             if credential is not None:
                 value = json.dumps({"kind": "token", "value": credential})
                 await context.add_init_script(

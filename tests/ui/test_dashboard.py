@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.async_api import expect
 
 from gateway.graph.ids import global_id
 from tests.conftest import HO_SOURCE, Upstreams
-from tests.ui.browser import chromium
+from tests.ui.browser import ZONE, chromium
 from tests.ui.served import Served, dashboard, token
 
 RUNS_PAGE = """query($after: String, $before: String, $first: Int, $last: Int, $filter: RunFilter, $orderBy: RunOrder) {
@@ -66,7 +68,15 @@ async def test_overview_signs_in_and_shows_each_source_runs_by_state(served: Ser
             swept = next(s for s in sync["catalog"]["sources"] if s["source"] == source)
             shown = card.locator(".sync time")
             assert await shown.get_attribute("datetime") == swept["lastSweepAt"]
-            assert "UTC" in str(await shown.get_attribute("title"))
+            at = datetime.fromisoformat(swept["lastSweepAt"])
+            assert (
+                await shown.get_attribute("title") == f"{at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+            )
+            local = at.astimezone(ZoneInfo(ZONE))
+            hour = local.strftime("%I").lstrip("0")
+            assert " ".join((await shown.inner_text()).split()) == (
+                f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M:%S %p}"
+            )
         await tab.check("overview")
         tab.assert_clean()
     # A narrower credential sees only its own source.
