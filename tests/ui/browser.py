@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.async_api import Page, Request, Route, async_playwright
+from playwright.async_api import Page, Request, Route, async_playwright, expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
@@ -29,6 +29,8 @@ CHROMIUM_ARGS = [
 WIDE = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 30_000
+# Assertions wait as long as page actions do (a shared machine can be slow; nothing here is timed).
+expect.set_options(timeout=TIMEOUT_MS)
 STORE = "runs-gateway.credential"
 ZONE = "America/New_York"
 
