@@ -66,6 +66,7 @@ from gateway.streaming import (
     stream_transports,
     wrap_incremental,
 )
+from gateway.ui import ui_routes
 from gateway.upstream.loaders import Upstream
 
 #: A WebSocket before `connection_init` has proved who it is: no sources at all.
@@ -331,6 +332,8 @@ def create_app(
     if settings.graphql.playground:
         vendor = StaticFiles(directory=assets_dir(settings), check_dir=False)
         routes.append(Mount(VENDOR_ROUTE, vendor, name="graphiql-vendor"))
+    if settings.ui.enabled:
+        routes.extend(ui_routes())
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

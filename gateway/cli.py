@@ -60,6 +60,7 @@ def _demo_settings(
         ],
         "graphql": {"playground": True, "introspection": True, "incremental": True},
         "auth": {"mode": "none"},
+        "ui": {"enabled": True},  # the runs dashboard at /ui
         "observability": {"log_format": "text"},
         "cursors": {"keys": [cursor_key]},
         **(

@@ -324,6 +324,12 @@ class CatalogConfig(_Section):
     datazone_jobs: dict[str, list[str]] = Field(default_factory=dict)
 
 
+class UiConfig(_Section):
+    """The runs dashboard (`gateway.ui`): pages under /ui reading this gateway's GraphQL API."""
+
+    enabled: bool = False
+
+
 class Settings(BaseSettings):
     """The whole configuration; unknown keys anywhere are an error that names them."""
 
@@ -344,6 +350,7 @@ class Settings(BaseSettings):
     events: EventsConfig = EventsConfig()
     observability: ObservabilityConfig = ObservabilityConfig()
     catalog: CatalogConfig = CatalogConfig()
+    ui: UiConfig = UiConfig()
 
     @model_validator(mode="after")
     def _unique_sources(self) -> Settings:

@@ -19,8 +19,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 # Apollo composition + gateway for the federation test, graphql-http's audit for the HTTP test,
 # and the live transports' real clients (graphql-sse, meros, Apollo Client 4), each pinned by its
-# package-lock.json.
-for js in tests/federation/js tests/http/js tests/live/js; do
+# package-lock.json; axe-core for the dashboard's accessibility checks.
+for js in tests/federation/js tests/http/js tests/live/js tests/ui/js; do
   if [ ! -d "$js/node_modules" ]; then
     (cd "$js" && npm ci --no-audit --no-fund)
   fi

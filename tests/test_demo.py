@@ -45,6 +45,10 @@ async def test_the_demo_lives(tmp_path: Path) -> None:
     with demo("--speed", SPEED, "--data-dir", data_dir) as running:
         out = running.output
         assert f"GraphiQL at {running.url}" in out, out
+        # The dashboard is on in the demo (tests/ui drives it in a browser).
+        dashboard = f"http://127.0.0.1:{running.port}/ui/"
+        assert f"dashboard: {dashboard}" in out, out
+        assert httpx.get(dashboard).status_code == 200
         assert "--no-pacing" in out and "10 times a second" in out, out
         found = examples(out)
         assert set(found) == {

@@ -26,6 +26,7 @@ def banner(
     change = examples.change_in / speed
     lines = [
         f"runs gateway (demo): GraphiQL at {url}",
+        f"  dashboard: {url.removesuffix('/graphql')}/ui/",
         f"  upstream: embedded emulator at {emulator_url}",
         f"  emulator clock: runs at {speed:g}x real time (--speed N), so runs progress",
         f"  cursor key: {key_file} (kept, so cursors survive a restart)",
