@@ -157,6 +157,18 @@ def rate_for(rates: dict[str, float], provider: str, operation: str) -> float | 
     return found if found is not None else rates.get(f"{provider}:*")
 
 
+def pacing_burst(paced: float) -> float:
+    """The burst our bucket allows at `paced` calls/s: half of it, at least one call.
+
+    AWS holds its quotas as token buckets whose burst is the rate (10/s: 10 at once, then 10
+    a second), so a bucket of the same shape but a smaller burst and rate stays inside it
+    whatever the order of calls; the spare tokens absorb arrival jitter — a run of calls our
+    bucket lets out back to back may reach AWS bunched up by ≈ (rate − burst) ÷ rate ≈ 0.5 s
+    and still fit. Pacing evenly (burst 1) kept 100 calls ≈ 10% over the quota's floor.
+    """
+    return max(1.0, float(int(paced / 2)))
+
+
 class SourceGuard:
     """The resilience of one source: its breaker, its account's rates and its last state."""
 
@@ -197,8 +209,9 @@ class SourceGuard:
         if rate is None:
             return
         paced = rate * self.limits.upstream_rate_headroom
-        # burst=1 paces calls evenly: a full bucket would let 2 × rate through one second.
-        await self.limiter.acquire(bucket_key(self.source.account_key, operation), paced, 1.0)
+        await self.limiter.acquire(
+            bucket_key(self.source.account_key, operation), paced, pacing_burst(paced)
+        )
 
     async def call(self, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
         """Run one logical upstream call under the query's deadline and the source's breaker."""

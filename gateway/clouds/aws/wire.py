@@ -2,7 +2,9 @@
 
 aiobotocore does SigV4, botocore's `standard` retry mode and response parsing; this module only
 configures it per source and reads botocore's service model so bad input is refused before any
-upstream call, with the model's own bounds.
+upstream call, with the model's own bounds. REST-JSON reads (HealthOmics, DataZone) go by
+`lean.LeanRestJson`: botocore's validator, serializer, retry policy and parser without its
+event-driven client, signed with the key kept per day (lean.py, signing.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from botocore.exceptions import (
 )
 
 from gateway.clouds.answers import MalformedAnswer, malformed
+from gateway.clouds.aws.lean import LeanClient, LeanRestJson
 from gateway.clouds.aws.parsing import FastParserFactory
 from gateway.config import LimitsConfig, SourceConfig
 from gateway.errors import ErrorCode, GatewayError, UpstreamError, bad_input
@@ -51,6 +54,8 @@ _THROTTLED = {
 _FORBIDDEN = {"AccessDeniedException", "UnauthorizedException"}
 _NOT_FOUND = {"ResourceNotFoundException"}
 _TIMEOUT = {"RequestTimeoutException"}
+#: botocore's `standard` retry mode: the first try and two retries.
+_MAX_ATTEMPTS = 3
 
 
 @cache
@@ -181,8 +186,10 @@ class AwsWire:
         parsers = FastParserFactory()
         parsers.set_parser_defaults(timestamp_parser=parse_timestamp)
         self._session.register_component("response_parser_factory", parsers)
+        self._parsers = parsers
         self._stack = AsyncExitStack()
         self._client: Any = None
+        self._lean: LeanRestJson | None = None
         self._lock = asyncio.Lock()
 
     async def client(self) -> Any:
@@ -195,7 +202,7 @@ class AwsWire:
     async def _open(self) -> Any:
         cfg = Config(
             # total_max_attempts counts the first try (max_attempts would mean 3 retries: 4 calls).
-            retries={"mode": "standard", "total_max_attempts": 3},
+            retries={"mode": "standard", "total_max_attempts": _MAX_ATTEMPTS},
             connect_timeout=min(5.0, self._limits.upstream_timeout_seconds),
             read_timeout=self._limits.upstream_timeout_seconds,
             max_pool_connections=max(10, self._limits.concurrency_per_account),
@@ -215,7 +222,19 @@ class AwsWire:
         # before-send fires once per HTTP attempt, botocore's retries included: the rate
         # limit counts what actually reaches upstream.
         client.meta.events.register("before-send", self._before_send)
-        return client
+        if client.meta.service_model.protocol != "rest-json":
+            return client
+        # REST-JSON reads take the lean path (lean.py says what it keeps of botocore and why);
+        # the pacing is called per attempt there, as before-send would.
+        self._lean = LeanRestJson(
+            client,
+            self._parsers.create_parser("rest-json"),
+            self._session.get_credentials,
+            self.guard.throttle,
+            max_attempts=_MAX_ATTEMPTS,
+            inject_host_prefix=cfg.inject_host_prefix,
+        )
+        return LeanClient(self._lean)
 
     async def _before_send(self, event_name: str, **kwargs: Any) -> None:
         await self.guard.throttle(event_name.rsplit(".", 1)[-1])
@@ -260,6 +279,9 @@ class AwsWire:
         return await self.guard.call(operation, attempt)
 
     async def aclose(self) -> None:
+        if self._lean is not None:
+            await self._lean.aclose()
+            self._lean = None
         await self._stack.aclose()
         self._client = None
 
