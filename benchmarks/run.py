@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from graphql import execute_sync, parse
 
-from benchmarks import bare, naive
+from benchmarks import bare, decompose, naive
 from benchmarks.procs import (
     CURSOR_KEY,
     EmulatorControl,
@@ -200,7 +200,7 @@ async def quota_section(emu: EmulatorControl, batch: str) -> None:
     floor = runs / 10.0
     ratio = wall / floor if floor else float("inf")
     report(
-        "aws-quotas 10/s, paced at 9/s burst 4: cold ÷ floor",
+        "aws-quotas 10/s, paced at 9/s burst 5: cold ÷ floor",
         f"{wall:.2f} s ÷ {floor:.2f} s = {ratio:.2f} ({throttled} throttled, {errors} errors)",
         "≤ 1.15",
         ratio <= 1.15 and throttled == 0 and errors == 0,
@@ -371,6 +371,15 @@ async def main(sections: set[str]) -> None:
                 await cpu_section(gw, reference_query(batch), data)
         finally:
             await gw.__aexit__()
+        if sections & {"cpu", "decompose"}:
+
+            def fresh() -> InProcess:
+                return InProcess(settings(emu.url, limits=UNPACED))
+
+            if "cpu" in sections:
+                await decompose.cold_cpu(emu.url, batch, other, data, fresh, report)
+            if "decompose" in sections:
+                await decompose.decompose(emu.url, batch, other, data, fresh)
         if "naive" in sections:
             await naive_section(emu, batch)
         if "quota" in sections:
@@ -390,6 +399,6 @@ if __name__ == "__main__":
         "--only",
         nargs="*",
         default=["cpu", "naive", "quota", "throughput", "scaleout"],
-        help="sections beside calls/latency/warm (cpu naive quota throughput scaleout)",
+        help="sections beside calls/latency/warm (cpu decompose naive quota throughput scaleout)",
     )
     asyncio.run(main(set(parser.parse_args().only)))
