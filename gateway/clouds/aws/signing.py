@@ -59,6 +59,30 @@ class Signer:
         self._key = (secret, day, key)
         return key
 
+    def canonical_request(
+        self, method: str, host: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> tuple[str, str]:
+        """(canonical request, signed header names) as `SigV4Auth.canonical_request` writes
+        them for these headers (`host` added), with the payload's SHA-256."""
+        signed: dict[str, str] = {"host": host}
+        for name, value in headers.items():
+            lname = name.lower()
+            if lname not in _UNSIGNED:
+                signed[lname] = " ".join(value.split())
+        names = sorted(signed)
+        signed_headers = ";".join(names)
+        canonical = "\n".join(
+            (
+                method,
+                canonical_path(path),
+                canonical_query(query),
+                "".join(f"{n}:{signed[n]}\n" for n in names),
+                signed_headers,
+                hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256,
+            )
+        )
+        return canonical, signed_headers
+
     def sign(
         self,
         credentials: ReadOnlyCredentials,
@@ -77,23 +101,7 @@ class Signer:
         headers["X-Amz-Date"] = stamp
         if credentials.token:
             headers["X-Amz-Security-Token"] = credentials.token
-        signed: dict[str, str] = {"host": host}
-        for name, value in headers.items():
-            lname = name.lower()
-            if lname not in _UNSIGNED:
-                signed[lname] = " ".join(value.split())
-        names = sorted(signed)
-        signed_headers = ";".join(names)
-        canonical = "\n".join(
-            (
-                method,
-                canonical_path(path),
-                canonical_query(query),
-                "".join(f"{n}:{signed[n]}\n" for n in names),
-                signed_headers,
-                hashlib.sha256(body).hexdigest() if body else _EMPTY_SHA256,
-            )
-        )
+        canonical, signed_headers = self.canonical_request(method, host, path, query, headers, body)
         day = stamp[:8]
         scope = day + self._tail
         to_sign = "\n".join(
