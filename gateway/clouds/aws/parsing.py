@@ -115,6 +115,20 @@ class FastRestJSONParser(AioRestJSONParser):  # type: ignore[misc]
         return parsed
 
 
+    def _handle_list(self, shape: Shape, value: Any) -> Any:
+        # A page's records: each structure straight to `_handle_structure`, not through
+        # `_parse_shape`'s per-item handler lookup (10,000 of them in a cold tree).
+        member = shape.member
+        if (
+            type(value) is list
+            and member.type_name == "structure"
+            and shape.serialization.get("location") != "header"
+        ):
+            handle = self._handle_structure
+            return [None if item is None else handle(member, item) for item in value]
+        return super()._handle_list(shape, value)
+
+
 class FastParserFactory(AioResponseParserFactory):  # type: ignore[misc]
     """aiobotocore's parser factory, with `FastRestJSONParser` for the rest-json protocol."""
 
