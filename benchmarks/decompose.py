@@ -56,6 +56,7 @@ _BY_FILE: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _HTTP = ("/aiohttp/", "/httpx/", "/httpcore/", "/h11/", "/anyio/", "/yarl/", "/multidict/")
 _READS = ("read", "recv", "receive", "data_received", "feed", "start", "_response", "parse")
+REST = "rest (event loop, other)"
 CALL_ROWS = ("build", "sign", "send", "receive", "parse")
 ROWS = (
     *CALL_ROWS,
@@ -63,7 +64,7 @@ ROWS = (
     "gateway: schema, resolvers",
     "gateway: loaders, paging, cache",
     "gateway: guards, metrics, tracing",
-    "rest (event loop, other)",
+    REST,
 )
 
 
@@ -89,7 +90,7 @@ def classify(file: str, name: str) -> str:
             return "parse"
         if "percent" in name or "quote" in name:
             return "build"
-        return "rest (event loop, other)"
+        return REST
     if "aws/lean.py" in file:
         return "build"
     if "botocore/utils.py" in file or "urllib/parse.py" in file:
@@ -97,15 +98,22 @@ def classify(file: str, name: str) -> str:
     for row, parts in _BY_FILE:
         if any(part in file for part in parts):
             return row
-    return "rest (event loop, other)"
+    return REST
 
 
 def attribute(profile: cProfile.Profile) -> Counter[str]:
-    """Own time (seconds) per row."""
+    """Own time (seconds) per row. A built-in of no stage of its own (`isinstance`, `dict.get`,
+    object creation…) is charged to the rows of its callers, in the shares cProfile recorded
+    per caller."""
     rows: Counter[str] = Counter()
     stats: dict[Any, Any] = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    for (file, _, name), (_, _, own, _, _) in stats.items():
-        rows[classify(file.replace("\\", "/"), name)] += own
+    for (file, _, name), (_, _, own, _, callers) in stats.items():
+        row = classify(file.replace("\\", "/"), name)
+        if file != "~" or row != REST or not callers:
+            rows[row] += own
+            continue
+        for (caller_file, _, caller_name), (_, _, share, _) in callers.items():
+            rows[classify(caller_file.replace("\\", "/"), caller_name)] += share
     return rows
 
 
