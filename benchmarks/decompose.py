@@ -3,7 +3,8 @@
 `cold_cpu`: the goal's ratio — this process's CPU (`time.process_time`) for one cold tree
 through the gateway's schema (a fresh gateway, connections warmed on another batch) ÷ (the raw
 client's CPU for the same 103 calls + bare graphql-core's CPU executing the same tree), medians
-of interleaved rounds in one run.
+of interleaved rounds in one run; beside it the same gateway with the lean AWS path switched
+off (every call through aiobotocore, as before issue 17).
 
 `decompose`: one cold tree of each under cProfile, each function's own time attributed to a
 stage by its module (and, in HTTP libraries, by whether it writes or reads): per upstream call,
@@ -25,7 +26,8 @@ import pstats
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from graphql import execute_sync, parse
@@ -33,6 +35,7 @@ from graphql import execute_sync, parse
 from benchmarks import bare
 from benchmarks.raw import RawClient
 from benchmarks.reference import reference_query
+from gateway.clouds.aws import lean
 from gateway.graph.context import Context
 
 Report = Callable[[str, str, str, bool | None], None]
@@ -132,6 +135,18 @@ async def _gateway_cold(open_gateway: Callable[[], Any], q: str, warm_q: str) ->
     return gw, run
 
 
+@contextmanager
+def aiobotocore_only() -> Iterator[None]:
+    """Every AWS call through the aiobotocore client, as before the lean path (the wire asks
+    `lean.supported` which operations to take the lean way): the "before" of the same run."""
+    kept = lean.supported
+    lean.supported = lambda op, inject_host_prefix: False
+    try:
+        yield
+    finally:
+        lean.supported = kept
+
+
 async def cold_cpu(
     url: str,
     batch: str,
@@ -141,22 +156,29 @@ async def cold_cpu(
     report: Report,
     rounds: int = 5,
 ) -> dict[str, float]:
-    """The goal's ratio: gateway CPU per cold tree ÷ (raw client + bare executor), one run."""
+    """The goal's ratio: gateway CPU per cold tree ÷ (raw client + bare executor), one run;
+    beside it, the gateway with every call through aiobotocore (rounds interleaved)."""
     q, warm_q = reference_query(batch), reference_query(other)
     document, roots = parse(q), bare.plain_dicts(data)
     raw = RawClient(url)
     await raw.tree(other)  # opens its connections
-    times: dict[str, list[float]] = {"gateway": [], "raw": [], "bare": []}
+    times: dict[str, list[float]] = {"gateway": [], "aiobotocore": [], "raw": [], "bare": []}
+
+    async def gateway(name: str) -> None:
+        gw, run = await _gateway_cold(open_gateway, q, warm_q)
+        try:
+            gc.collect()
+            start = time.process_time()
+            await run()
+            times[name].append(time.process_time() - start)
+        finally:
+            await gw.__aexit__()
+
     try:
         for _ in range(rounds):
-            gw, run = await _gateway_cold(open_gateway, q, warm_q)
-            try:
-                gc.collect()
-                start = time.process_time()
-                await run()
-                times["gateway"].append(time.process_time() - start)
-            finally:
-                await gw.__aexit__()
+            await gateway("gateway")
+            with aiobotocore_only():
+                await gateway("aiobotocore")
             gc.collect()
             start = time.process_time()
             await raw.tree(batch)
@@ -168,14 +190,22 @@ async def cold_cpu(
             assert check.errors is None and check.data == data
     finally:
         await raw.aclose()
-    ours, rc, bx = (statistics.median(times[k]) * 1000 for k in ("gateway", "raw", "bare"))
+    ours, before, rc, bx = (
+        statistics.median(times[k]) * 1000 for k in ("gateway", "aiobotocore", "raw", "bare")
+    )
     report(
         "cold CPU (gateway ÷ raw client + bare executor)",
         f"{ours:.0f} ms ÷ ({rc:.0f} + {bx:.0f}) ms = {ours / (rc + bx):.2f}",
         "≤ 0.8",
         ours / (rc + bx) <= 0.8,
     )
-    return {"gateway": ours, "raw": rc, "bare": bx}
+    report(
+        "  the same, every call through aiobotocore",
+        f"{before:.0f} ms ÷ ({rc:.0f} + {bx:.0f}) ms = {before / (rc + bx):.2f}",
+        "(printed)",
+        None,
+    )
+    return {"gateway": ours, "aiobotocore": before, "raw": rc, "bare": bx}
 
 
 async def decompose(

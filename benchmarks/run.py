@@ -398,7 +398,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--only",
         nargs="*",
-        default=["cpu", "naive", "quota", "throughput", "scaleout"],
+        default=["cpu", "decompose", "naive", "quota", "throughput", "scaleout"],
         help="sections beside calls/latency/warm (cpu decompose naive quota throughput scaleout)",
     )
     asyncio.run(main(set(parser.parse_args().only)))
