@@ -374,7 +374,9 @@ async def main(sections: set[str]) -> None:
         if sections & {"cpu", "decompose"}:
 
             def fresh() -> InProcess:
-                return InProcess(settings(emu.url, limits=UNPACED))
+                # Timeouts no loaded machine under a profiler reaches (they cost no CPU).
+                slow = {"query_deadline_seconds": 600.0, "upstream_timeout_seconds": 120.0}
+                return InProcess(settings(emu.url, limits={**UNPACED, **slow}))
 
             if "cpu" in sections:
                 await decompose.cold_cpu(emu.url, batch, other, data, fresh, report)
