@@ -39,6 +39,8 @@ from gateway.clouds.aws import lean
 from gateway.graph.context import Context
 
 Report = Callable[[str, str, str, bool | None], None]
+#: Limits no profiled tree on a loaded machine runs into (timeouts cost no CPU).
+PATIENT = {"query_deadline_seconds": 600.0, "upstream_timeout_seconds": 120.0}
 
 #: (row, substrings of a profiled function's file) in the order rows are tried; HTTP libraries
 #: are split into send and receive by `_transport`.
@@ -240,6 +242,22 @@ async def decompose(
     finally:
         await raw.aclose()
     print_tables(attribute(ours), attribute(theirs), sum(raw.calls.values()))
+
+
+async def sections(
+    which: set[str],
+    url: str,
+    batch: str,
+    other: str,
+    data: dict[str, Any],
+    open_gateway: Callable[[], Any],
+    report: Report,
+) -> None:
+    """`--only cpu` (the cold-CPU rows) and `--only decompose` (the tables)."""
+    if "cpu" in which:
+        await cold_cpu(url, batch, other, data, open_gateway, report)
+    if "decompose" in which:
+        await decompose(url, batch, other, data, open_gateway)
 
 
 def print_tables(ours: Counter[str], theirs: Counter[str], calls: int) -> None:

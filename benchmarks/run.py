@@ -192,8 +192,7 @@ async def quota_section(emu: EmulatorControl, batch: str) -> None:
         body = await gw.query(reference_query(batch))
         wall = time.perf_counter() - start
         calls = sum(emu.calls().values())
-    errors = len(body.get("errors") or [])
-    data = body.get("data") or {}
+    errors, data = len(body.get("errors") or []), body.get("data") or {}
     runs, _ = shape(data) if data.get("batch") else (0, 0)
     # Every call past the minimum is a retry of a throttled one (botocore retries 429s).
     throttled = calls - minimum_calls(data)[0] if data.get("batch") else calls
@@ -371,17 +370,11 @@ async def main(sections: set[str]) -> None:
                 await cpu_section(gw, reference_query(batch), data)
         finally:
             await gw.__aexit__()
-        if sections & {"cpu", "decompose"}:
 
-            def fresh() -> InProcess:
-                # Timeouts no loaded machine under a profiler reaches (they cost no CPU).
-                slow = {"query_deadline_seconds": 600.0, "upstream_timeout_seconds": 120.0}
-                return InProcess(settings(emu.url, limits={**UNPACED, **slow}))
+        def fresh() -> InProcess:
+            return InProcess(settings(emu.url, limits={**UNPACED, **decompose.PATIENT}))
 
-            if "cpu" in sections:
-                await decompose.cold_cpu(emu.url, batch, other, data, fresh, report)
-            if "decompose" in sections:
-                await decompose.decompose(emu.url, batch, other, data, fresh)
+        await decompose.sections(sections, emu.url, batch, other, data, fresh, report)
         if "naive" in sections:
             await naive_section(emu, batch)
         if "quota" in sections:

@@ -4,9 +4,9 @@ A cold 100-run tree parses 10,000 task records. botocore walks every structure m
 member: for each it reads the member's wire name, looks the value up, then dispatches through
 `getattr(self, f"_handle_{type}")` and, for strings, checks the jsonvalue-header trait — five
 Python calls per scalar, ~40% of a cold tree's upstream CPU. `FastRestJSONParser` computes,
-once per structure shape, each member's wire name and how its value converts (as is, `int`, a boolean, the
-timestamp parser, or botocore's own handler for anything else), so the answers are
-botocore's own; bodies are decoded by orjson. Everything else (errors, metadata, headers,
+once per structure shape, each member's wire name and how its value converts (as is, `int`,
+a boolean, the timestamp parser, or botocore's own handler for anything else), so the answers
+are botocore's own; bodies are decoded by orjson. Everything else (errors, metadata, headers,
 lists, maps, documents, unions) is botocore's.
 
 One deliberate difference: botocore reads a 200 whose body is not JSON as `{}` (an empty page,
