@@ -17,6 +17,7 @@ from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import botocore.session
 import botocore.utils
@@ -238,8 +239,11 @@ class AwsWire:
         # before-send fires once per HTTP attempt, botocore's retries included: the rate
         # limit counts what actually reaches upstream.
         client.meta.events.register("before-send", self._before_send)
-        if client.meta.service_model.protocol != "rest-json":
-            return client
+        endpoint = client.meta.endpoint_url
+        if client.meta.service_model.protocol != "rest-json" or (
+            urlsplit(endpoint).scheme in botocore.utils.get_environ_proxies(endpoint)
+        ):
+            return client  # behind an HTTP(S)_PROXY: aiobotocore's proxy support, unchanged
         # REST-JSON reads take the lean path (lean.py says what it keeps of botocore and why);
         # the pacing is called per attempt there, as before-send would.
         self._lean = LeanRestJson(

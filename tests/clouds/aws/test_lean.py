@@ -127,3 +127,31 @@ async def test_validation_and_standard_retries_are_botocores(
     # botocore's standard mode: the first try and two retries, each signed afresh.
     assert upstreams.emulator.calls.counts()["omics:ListRuns"] == 3
     assert len(seen) == 3
+
+
+async def test_a_proxied_endpoint_keeps_aiobotocores_path(
+    upstreams: Upstreams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind `HTTP_PROXY` every call goes through aiobotocore, which honours proxies."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    settings = load_settings(
+        None,
+        sources=[
+            {
+                "name": "aws",
+                "provider": "healthomics",
+                "region": "us-east-1",
+                "endpoint_url": upstreams.url,
+            }
+        ],
+        cursors={"keys": ["test-cursor-key-000000001"]},
+    )
+    wire = AwsWire(settings.sources[0], settings.limits, "omics", asyncio.Semaphore(8), kind=KIND)
+    try:
+        client = await wire.client()
+        assert not isinstance(client, LeanClient)
+        assert client.meta.service_model.service_name == "omics"
+    finally:
+        await wire.aclose()
