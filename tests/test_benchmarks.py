@@ -1,9 +1,14 @@
 """The benchmarks' own code keeps running: the naive anchor answers the reference tree shape with
-one upstream call per field it resolves (no loaders, no cache) — what it is there to show."""
+one upstream call per field it resolves (no loaders, no cache) — what it is there to show; the
+raw client makes the tree's calls and the CPU decomposition sees each stage of them."""
 
 from __future__ import annotations
 
-from benchmarks import load_figures, naive
+import cProfile
+import time
+
+from benchmarks import decompose, load_figures, naive
+from benchmarks.raw import RawClient
 from tests.conftest import Gateway, Upstreams
 
 
@@ -40,3 +45,50 @@ async def test_the_load_shapes_answer_and_then_come_from_cache(gateway: Gateway)
     for body in cached:
         await gateway.data(body["query"], **body["variables"])
     assert gateway.calls() == {}, "settled shapes are served from cache"
+
+
+async def test_the_raw_client_makes_the_trees_calls_and_each_stage_is_seen(
+    upstreams: Upstreams,
+) -> None:
+    """The raw client (the CPU goal's anchor) makes the tree's minimum calls, and the
+    decomposition attributes its profiled CPU to every stage of a call."""
+    upstreams.emulator.faults.reset(quotas=False)
+    ho = upstreams.emulator.healthomics
+    batch = next(b for b in ho.batch_ids() if ho.runs_in_batch(b))
+    upstreams.emulator.calls.clear()
+    raw = RawClient(upstreams.url)
+    profile = cProfile.Profile(time.thread_time)
+    try:
+        profile.enable()
+        answers = await raw.tree(batch)
+        profile.disable()
+    finally:
+        await raw.aclose()
+    runs = [r["id"] for r in ho.runs(batch_id=batch)]
+    assert upstreams.emulator.calls.counts() == {
+        "omics:GetBatch": 1,
+        "omics:ListRunsInBatch": 1,
+        "omics:ListRuns": 1,
+        "omics:ListRunTasks": len(runs),
+    }
+    assert [page["items"] for page in answers["tasks"]] == [ho.tasks(r)[:100] for r in runs]
+    rows = decompose.attribute(profile)
+    assert all(rows[stage] > 0 for stage in decompose.CALL_ROWS), rows
+    assert rows["executor"] == 0  # no GraphQL ran
+
+
+def test_profiled_frames_are_attributed_to_their_stage() -> None:
+    cases = {
+        ("/v/botocore/serialize.py", "serialize_to_request"): "build",
+        ("/w/gateway/clouds/aws/signing.py", "sign"): "sign",
+        ("~", "<built-in method _hashlib.hmac_digest>"): "sign",
+        ("/v/aiohttp/client_reqrep.py", "send"): "send",
+        ("/v/aiohttp/client_proto.py", "data_received"): "receive",
+        ("/v/httpcore/_async/http11.py", "_receive_event"): "receive",
+        ("~", "<built-in method orjson.loads>"): "parse",
+        ("/w/gateway/clouds/aws/parsing.py", "_handle_structure"): "parse",
+        ("/v/graphql/execution/executor.py", "execute_field"): "executor",
+        ("/w/gateway/guards.py", "call"): "gateway: guards, metrics, tracing",
+        ("/py/asyncio/base_events.py", "_run_once"): "rest (event loop, other)",
+    }
+    assert {k: decompose.classify(*k) for k in cases} == cases
