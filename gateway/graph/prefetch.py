@@ -42,7 +42,8 @@ def selected_arguments(info: Info, name: str) -> list[dict[str, Any]]:
     under the field being resolved, through fragments (typed ones included: a wasted read on
     another type's fragment costs what the child would have cost)."""
     found: list[dict[str, Any]] = []
-    for field in info.selected_fields:
+    # A subscription's poll resolves nodes with a bare Info (no selection): nothing to start.
+    for field in getattr(info, "selected_fields", ()):
         if isinstance(field, SelectedField):
             found.extend(f.arguments for f in _fields(field.selections, name))
     return found
