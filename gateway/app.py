@@ -300,8 +300,9 @@ def create_app(
         catalog = Catalog(settings, up.providers, limiter=up.limiter)
         metrics.registry.register(CatalogCollector(catalog.stats))
     # EventBridge hints refresh the catalogued run too, when there is a catalogue.
-    consumer = EventConsumer(settings, up, graphql.hub, refresher or catalog)
-    pushed = consumer if settings.events.sqs_queue_url else None
+    published = [c.events for c in clouds if c.events is not None]
+    consumer = EventConsumer(settings, up, graphql.hub, published, refresher or catalog)
+    pushed = consumer if consumer.enabled else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -31,6 +31,13 @@ DEFAULT_UPSTREAM_RATES: dict[str, float] = {
     "healthomics:FilterLogEvents": 5.0,
     # The Price List API publishes no per-operation figure; prices are read once a day anyway.
     "healthomics:GetProducts": 5.0,
+    # SQS (the EventBridge push queue): AWS documents standard queues as "nearly unlimited"
+    # calls per second per action, so these are our choice, not a quota. ReceiveMessage is
+    # long-polled (one call per `[events] wait_seconds` while idle); deletes and visibility
+    # changes follow the messages received, at most 10 per receive.
+    "sqs:ReceiveMessage": 10.0,
+    "sqs:DeleteMessageBatch": 10.0,
+    "sqs:ChangeMessageVisibility": 10.0,
 }
 
 
@@ -66,6 +73,8 @@ class SourceConfig(SourceOptions):
     role_arn: str | None = None
     project_id: str | None = None
     domain_id: str | None = None
+    #: The SQS queue this source's status-change events reach (read with its credentials).
+    events_queue_url: str | None = None
 
     @property
     def account_key(self) -> str:
@@ -271,9 +280,14 @@ class EventsConfig(_Section):
     polling stays as the safety net, at `safety_poll_interval_seconds` while events flow.
     """
 
-    #: The queue EventBridge delivers to (one shared by every HealthOmics source, or none).
+    #: A queue EventBridge delivers to, shared by the pushed sources (a source may also name
+    #: its own: `events_queue_url` in its `[[sources]]` entry).
     sqs_queue_url: str | None = None
-    #: The queue's region and (for the emulator) endpoint; default: the first HealthOmics source.
+    #: Whose credentials (profile, role) read the shared queue: a source's name; default: the
+    #: first source of a cloud that publishes events.
+    source: str | None = None
+    #: The queues' region (default: from the queue URL, else the reading source's) and, for
+    #: the emulator, their endpoint (default: the reading source's).
     region: str | None = None
     endpoint_url: str | None = None
     wait_seconds: int = Field(default=20, ge=0, le=20)

@@ -5,18 +5,27 @@ asks for `text/event-stream`) and graphql-sse's distinct-connections mode; it ha
 patches after the first part through unshaped and outside the operation's extensions. This
 view mixin shapes every patch's errors like any other error, keeps the operation's upstream
 call budget (and deadline) around the deferred work, and writes the audit line's complement
-once the last patch has left. graphql-transport-ws cannot carry patches: there an incremental
-operation is refused with a coded error instead of hanging or losing parts.
+once the last patch has left. Patches that are ready together leave together: one multipart
+part (or SSE event) carries several `incremental` entries, as graphql-js 17's format allows, so
+a streamed list pays per burst of ready items, not per item. graphql-transport-ws cannot carry
+patches: there an incremental operation is refused with a coded error instead of hanging or
+losing parts.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, SubsequentIncrementalExecutionResult
+from graphql import (
+    GraphQLError,
+    IncrementalStreamResult,
+    SubsequentIncrementalExecutionResult,
+)
 from strawberry.http.streaming import HTTPStreamTransport, SSETransport
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -31,6 +40,13 @@ from gateway.policy.errors import shape_error
 from gateway.policy.incremental import is_incremental, patch_errors
 
 audit_log = logging.getLogger("gateway.audit")
+
+#: A patch waits this long for the next one to be ready before it leaves on its own: items
+#: finishing together (a burst of task pages answering) share one part.
+COALESCE_SECONDS = 0.005
+#: … but no part is held back longer than this, nor carries more patches than this.
+COALESCE_MAX_SECONDS = 0.05
+COALESCE_MAX_PATCHES = 200
 
 
 def sse_transport(heartbeat_seconds: float) -> type[SSETransport]:
@@ -72,27 +88,101 @@ def _audit_patches(context: Any, patches: int, codes: set[str]) -> None:
     audit_log.info(orjson.dumps(line).decode())
 
 
+def merge_patches(
+    frames: list[SubsequentIncrementalExecutionResult],
+) -> SubsequentIncrementalExecutionResult:
+    """One payload saying what `frames` say in turn: their pending, incremental and completed
+    entries in order (consecutive items of one stream joined into one entry), the last hasNext.
+    """
+    if len(frames) == 1:
+        return frames[0]
+    pending: list[Any] = []
+    incremental: list[Any] = []
+    completed: list[Any] = []
+    for frame in frames:
+        pending.extend(frame.pending or ())
+        for part in frame.incremental or ():
+            last = incremental[-1] if incremental else None
+            if (
+                isinstance(part, IncrementalStreamResult)
+                and isinstance(last, IncrementalStreamResult)
+                and (last.id, last.sub_path) == (part.id, part.sub_path)
+                and last.extensions is None
+                and part.extensions is None
+            ):
+                errors = (last.errors or []) + (part.errors or [])
+                part = IncrementalStreamResult(
+                    last.items + part.items, last.id, last.sub_path, errors or None
+                )
+                incremental[-1] = part
+                continue
+            incremental.append(part)
+        completed.extend(frame.completed or ())
+    return SubsequentIncrementalExecutionResult(
+        has_next=frames[-1].has_next,
+        pending=pending,
+        incremental=incremental or None,
+        completed=completed or None,
+    )
+
+
+async def _step(frames: AsyncIterator[Any]) -> tuple[bool, Any]:
+    try:
+        return True, await anext(frames)
+    except StopAsyncIteration:
+        return False, None
+
+
 async def guard_patches(
     frames: AsyncIterator[Any], context: Any, suggestions: bool
 ) -> AsyncGenerator[Any, None]:
-    """`frames` with every patch shaped, deferred work inside the operation's budget, and one
-    audit line after the last patch."""
+    """`frames` with ready patches merged, every patch shaped, deferred work inside the
+    operation's budget, and one audit line after the last patch."""
     patches = 0
     codes: set[str] = set()
+    budget = getattr(context, "budget", None)
+    loop = asyncio.get_running_loop()
+    ahead: asyncio.Task[tuple[bool, Any]] | None = None
+
+    def read_ahead() -> asyncio.Task[tuple[bool, Any]]:
+        # The task copies the context here: deferred reads stay inside the operation's budget.
+        with restore_budget(budget):
+            return asyncio.ensure_future(_step(frames))
+
     try:
-        while True:
-            with restore_budget(getattr(context, "budget", None)):
-                try:
-                    frame = await anext(frames)
-                except StopAsyncIteration:
-                    return
-            if isinstance(frame, SubsequentIncrementalExecutionResult):
-                patches += 1
-                _shape(frame, context, suggestions)
-                for errors in patch_errors(frame):
-                    codes.update(str((e.extensions or {}).get("code")) for e in errors)
-            yield frame
+        more = True
+        while more:
+            more, frame = await (ahead or read_ahead())
+            ahead = None
+            if not more:
+                return
+            if not isinstance(frame, SubsequentIncrementalExecutionResult):
+                yield frame
+                continue
+            ready = [frame]
+            deadline = loop.time() + COALESCE_MAX_SECONDS
+            while ready[-1].has_next and len(ready) < COALESCE_MAX_PATCHES:
+                ahead = read_ahead()
+                wait = min(COALESCE_SECONDS, deadline - loop.time())
+                done, _ = await asyncio.wait({ahead}, timeout=max(wait, 0))
+                if not done:
+                    break  # the next patch is not ready: this part leaves now
+                more, frame = ahead.result()
+                ahead = None
+                if not more:
+                    break
+                ready.append(frame)
+            merged = merge_patches(ready)
+            patches += 1
+            _shape(merged, context, suggestions)
+            for errors in patch_errors(merged):
+                codes.update(str((e.extensions or {}).get("code")) for e in errors)
+            yield merged
     finally:
+        if ahead is not None:
+            ahead.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await ahead
         if patches:
             _audit_patches(context, patches, codes)
         aclose = getattr(frames, "aclose", None)

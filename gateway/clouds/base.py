@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from gateway.config import ConfigError, Settings, SourceConfig
 from gateway.graph.roots import BatchRoots, Roots, RunListRoots, RunType
+from gateway.live.events import CloudEvents
 from gateway.states import StateTables
 from gateway.types import Provider, ProviderKind
 from gateway.upstream.wiring import Wiring
@@ -43,6 +44,8 @@ class Cloud:
     example_batch_filter: str | None = None
     #: The cloud's Run type (`make(source, record)`): how the catalogue's records are served.
     run_type: RunType | None = None
+    #: Where the cloud publishes status changes to a queue: how the push consumer reads them.
+    events: CloudEvents | None = None
 
     @property
     def kind(self) -> ProviderKind:

@@ -269,7 +269,7 @@ def create_emulator(seed: int = 0, scale: str = "demo", quotas: bool = True) -> 
         JsonService(PRICING, pricing.operations, validation_code="InvalidParameterException"),
         SqsService(queues).json_service(),
     ]
-    json_dispatcher = JsonDispatcher(json_services, faults, calls)
+    json_dispatcher = JsonDispatcher(json_services, faults, calls, identities=identities)
 
     async def entry(request: Request) -> Response:
         if (

@@ -1,21 +1,19 @@
-"""Push hints from EventBridge: HealthOmics "Run/Task Status Change" envelopes, parsed.
+"""Push hints, cloud-neutral: what a status-change event says, and what a cloud that publishes
+them gives the push consumer (`Cloud.events`).
 
 An event is a hint, never data: it names a run that may have changed, and the gateway reads
-that run fresh (as a poll would) before telling anyone anything. So parsing keeps only what
-routes the hint (account, region, run id) and refuses anything that does not look like
-HealthOmics' envelope. The catalogue implements `RunRefresher` to refresh a run on a hint.
+that run fresh (as a poll would) before telling anyone anything. So a cloud's parser keeps only
+what routes the hint (account, region, run id) and refuses anything that does not look like its
+envelope. The catalogue implements `RunRefresher` to refresh a run on a hint.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-import orjson
-
-RUN_STATUS_CHANGE = "Run Status Change"
-TASK_STATUS_CHANGE = "Task Status Change"
-SOURCE = "aws.omics"
+from gateway.types import ProviderKind
 
 
 def watch_key(type_name: str, source: str, native: str) -> tuple[str, str, str]:
@@ -35,38 +33,25 @@ class StatusHint:
     time: str | None = None
 
 
+@dataclass(frozen=True)
+class CloudEvents:
+    """What the push consumer needs of a cloud whose status changes arrive on a queue.
+
+    `parse` reads one message body (None: not this cloud's envelope); a hint wakes the hub's
+    watchers of `run_type` (and of `batch_type` for the batch named by `batch_field` in the
+    run's cached `run_read` record) after forgetting those cached records.
+    """
+
+    kind: ProviderKind
+    parse: Callable[[str | bytes], StatusHint | None]
+    run_type: str
+    batch_type: str
+    run_read: str
+    batch_read: str
+    batch_field: str
+
+
 class RunRefresher(Protocol):
-    """The catalogue's refresh entry point: read this run now (the lead wires it at merge)."""
+    """The catalogue's refresh entry point: read this run now."""
 
     async def refresh_run(self, source: str, run_id: str, status: str | None) -> None: ...
-
-
-def parse_envelope(body: str | bytes) -> StatusHint | None:
-    """The hint in an SQS message body (a whole EventBridge envelope); None when it is not one.
-
-    Run events carry the run id in `detail.runId`; task events name their run the same way
-    (`detail.runId`, with `runArn` beside it).
-    """
-    try:
-        doc: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(doc, dict) or doc.get("source") != SOURCE:
-        return None
-    kind = doc.get("detail-type")
-    detail = doc.get("detail")
-    if kind not in (RUN_STATUS_CHANGE, TASK_STATUS_CHANGE) or not isinstance(detail, dict):
-        return None
-    account, region = doc.get("account"), doc.get("region")
-    run_id, status = detail.get("runId"), detail.get("status")
-    if not all(isinstance(v, str) and v for v in (account, region, run_id, status)):
-        return None
-    when = doc.get("time")
-    return StatusHint(
-        account=str(account),
-        region=str(region),
-        run_id=str(run_id),
-        status=str(status),
-        detail_type=str(kind),
-        time=when if isinstance(when, str) else None,
-    )

@@ -26,6 +26,7 @@ from gateway.policy.incremental import StreamArgumentsRule
 from gateway.policy.limits import GuardedParserCache, GuardedValidationCache, QueryGuard
 from gateway.policy.telemetry import Telemetry
 from gateway.schema import fastpath
+from gateway.schema.executor import GatewayExecutor
 from gateway.schema.federation import FEDERATION_VERSION, entities
 from gateway.schema.nulls import describe_nulls
 from gateway.schema.query import Query
@@ -76,6 +77,7 @@ def build_schema(
         extensions=extensions,
         federation_version=FEDERATION_VERSION,
         config=StrawberryConfig(enable_experimental_incremental_execution=incremental),
+        execution_context_class=GatewayExecutor,
     )
     fastpath.install(schema)
     describe_nulls(schema)

@@ -119,3 +119,17 @@ async def test_delivery_faults_drop_duplicate_and_reorder(served: tuple[Emulator
     assert len(queue) == 2 * len(made)
     expected = [e for e in reversed(made) for _ in (0, 1)]
     assert delivered == expected[: len(delivered)]
+
+
+async def test_a_queue_answers_only_its_own_accounts_credentials(
+    served: tuple[Emulator, str], sqs: Any
+) -> None:
+    emu, _ = served
+    assert emu.sqs is not None
+    other = emu.sqs.create(emu.healthomics.region, emu.accounts[1], "elsewhere")
+    with pytest.raises(ClientError) as refused:  # the demo credentials are the first account's
+        await sqs.receive_message(QueueUrl=other.url, WaitTimeSeconds=0)
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "Messages" not in await sqs.receive_message(
+        QueueUrl=emu.event_queue_url, WaitTimeSeconds=0
+    )

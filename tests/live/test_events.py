@@ -279,3 +279,62 @@ async def test_a_message_whose_handling_fails_comes_back_soon_and_is_then_handle
         await until(lambda: p.queued() == 0)
         assert stats.failed == 1
         assert len(p.catalogue.refreshed) == len(emu.events.emitted)  # type: ignore[union-attr]
+
+
+def receives(emu: Emulator) -> list[Any]:
+    return [c for c in emu.calls.calls() if c.operation == "ReceiveMessage"]
+
+
+def _role_source(emu: Emulator, url: str, queue_url: str, role: bool) -> dict[str, Any]:
+    ho, other = emu.healthomics, emu.accounts[1]
+    source: dict[str, Any] = {
+        "name": "acct-b",
+        "provider": "healthomics",
+        "region": ho.region,
+        "endpoint_url": url,
+        "account": other,
+        "events_queue_url": queue_url,
+    }
+    if role:
+        source["role_arn"] = f"arn:aws:iam::{other}:role/runs-reader"
+    return source
+
+
+async def test_a_sources_queue_is_read_with_that_sources_assumed_role(
+    emulator: tuple[Emulator, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu, url = emulator
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", url)
+    assert emu.sqs is not None
+    other = emu.accounts[1]
+    queue = emu.sqs.create(emu.healthomics.region, other, "omics-events-b")
+    envelope = orjson.dumps(
+        {
+            "source": "aws.omics",
+            "detail-type": "Run Status Change",
+            "account": other,
+            "region": emu.healthomics.region,
+            "detail": {"runId": "7000001", "status": "RUNNING"},
+        }
+    ).decode()
+    queue.send(envelope)
+    for role in (False, True):  # the default chain is another account's: refused at the queue
+        emu.calls.clear()
+        settings = settings_for(
+            url,
+            sources=[_role_source(emu, url, queue.url, role)],
+            cursors={"keys": [CURSOR_KEY]},
+            events={"wait_seconds": 1},
+        )
+        refreshed = Catalogue().refreshed
+        with LoopbackServer(create_app(settings, refresher=Catalogue(refreshed))):
+            if role:
+                await until(refreshed.__len__)
+                assert refreshed == [("acct-b", "7000001", "RUNNING")]
+                assert emu.calls.counts()["sts:AssumeRole"] == 1
+                assert {c.status for c in receives(emu)} == {200}
+            else:
+                await until(lambda: receives(emu))
+                assert {c.status for c in receives(emu)} == {403}
+                assert refreshed == []
+                assert len(queue) == 1

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from gateway.clouds.aws.options import AwsSourceOptions
 from gateway.clouds.base import Cloud
+from gateway.clouds.healthomics.events import EVENTS
 from gateway.clouds.healthomics.graph import (
     HealthOmicsBatch,
     HealthOmicsRoots,
@@ -19,6 +20,12 @@ from gateway.types import Provider
 from gateway.upstream.wiring import Wiring
 
 
+class HealthOmicsOptions(AwsSourceOptions):
+    """`events_queue_url`: this source's own EventBridge queue (see `[events]`)."""
+
+    events_queue_url: str | None = None
+
+
 def _providers(sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:
     limits = wiring.settings.limits
     return {
@@ -30,11 +37,12 @@ def _providers(sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Pro
 _ROOTS = HealthOmicsRoots()
 HEALTHOMICS = Cloud(
     STATES,
-    AwsSourceOptions,
+    HealthOmicsOptions,
     (HealthOmicsBatch, HealthOmicsRun, HealthOmicsTask),
     _ROOTS,
     _providers,
     # A processed batch shows a whole tree (the newest may have no runs yet).
     example_batch_filter=', status: "PROCESSED"',
     run_type=HealthOmicsRun,
+    events=EVENTS,
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from gateway.clouds.healthomics import diagnostics_fields as fields
+from gateway.clouds.healthomics.batch_runs import BatchRunFilters, read_runs_ahead, runs_page
 from gateway.clouds.healthomics.cost_types import (
     HealthOmicsBatchCost,
     HealthOmicsRecommendation,
@@ -230,15 +230,6 @@ class HealthOmicsRun(Run, Detailed):
 # -- batches ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BatchRunFilters:
-    """ListRunsInBatch's filters (at most one of them)."""
-
-    submission_status: str | None = None
-    run_setting_id: str | None = None
-    run_id: str | None = None
-
-
 @strawberry.type(description="A HealthOmics run batch: ListBatch fields, GetBatch when selected.")
 class HealthOmicsBatch(Batch, Detailed):
     workflow_id: str | None
@@ -294,11 +285,8 @@ class HealthOmicsBatch(Batch, Detailed):
     async def runs(
         self, info: Info, *, page: PageArgs, filters: BatchRunFilters
     ) -> BatchRunConnection | None:
-        p = info.context.upstream.provider_as(self.source, HealthOmicsProvider)
-        f = filters
-        listing = p.runs_in_batch(self.native_id, f.submission_status, f.run_setting_id, f.run_id)
         settled = STATES.batch_settled(self.status)
-        conn = await info.context.loaders.connection(p, listing, **page, settled=settled)
+        conn = await runs_page(info, self.source, self.native_id, page, filters, settled)
         filtered = filters != BatchRunFilters()
         source, batch_id = self.source, self.native_id
 
@@ -328,7 +316,9 @@ class HealthOmicsRoots:
     async def batch(self, info: Info, source: str, batch_id: str) -> HealthOmicsBatch:
         info.context.upstream.provider_as(source, HealthOmicsProvider)
         validate_batch_id(batch_id)
-        return HealthOmicsBatch.make(source, await load_batch(info, source, batch_id), True)
+        known = read_runs_ahead(info, source, batch_id)
+        known.append(await load_batch(info, source, batch_id))
+        return HealthOmicsBatch.make(source, known[-1], True)
 
     async def run(self, info: Info, source: str, run_id: str) -> HealthOmicsRun:
         info.context.upstream.provider_as(source, HealthOmicsProvider)

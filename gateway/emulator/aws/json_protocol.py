@@ -26,6 +26,7 @@ from starlette.responses import Response
 from gateway.emulator.aws.protocol import AwsCall, AwsError, Handler, serialize, service_model
 from gateway.emulator.aws.protocol import validate as validate_constraints
 from gateway.emulator.aws.sigv4 import AuthError, verify
+from gateway.emulator.aws.sts import Identities
 from gateway.emulator.calls import CallLog
 from gateway.emulator.faults import Faults, Outcome
 from gateway.emulator.held import ClientGone, unless_disconnected
@@ -196,10 +197,13 @@ class JsonDispatcher:
         faults: Faults,
         calls: CallLog,
         secrets: Mapping[str, str] | None = None,
+        identities: Identities | None = None,
     ) -> None:
         self.faults = faults
         self.calls = calls
         self.secrets = secrets
+        #: With identities, STS credentials sign too and each call knows its caller's account.
+        self.identities = identities
         self.by_prefix: dict[str, JsonService] = {
             service.model.metadata["targetPrefix"]: service for service in services
         }
@@ -242,8 +246,12 @@ class JsonDispatcher:
                 ],
                 body=body,
                 service=service.signing_name,
-                secrets=self.secrets,
+                secrets=self.identities.secrets() if self.identities else self.secrets,
             )
+            account = None
+            if self.identities is not None:
+                token = request.headers.get("x-amz-security-token")
+                account = self.identities.check(signed.access_key, token).account
         except AuthError as exc:
             return error_response(service, exc.code, exc.message, exc.status)
         outcome = await unless_disconnected(request, self.faults.gate(service.name, operation))
@@ -252,7 +260,7 @@ class JsonDispatcher:
         model = service.model.operation_model(operation)
         try:
             params = self._params(service, model, body)
-            call = AwsCall(service.name, operation, params, signed.region)
+            call = AwsCall(service.name, operation, params, signed.region, account)
             result = await service.handlers[operation](call)
         except AwsError as exc:
             return error_response(service, exc.code, exc.message, exc.status)

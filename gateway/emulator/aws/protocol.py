@@ -70,6 +70,8 @@ class AwsCall:
     operation: str
     params: Params
     region: str
+    #: The AWS account of the signing credentials, where the dispatcher knows identities.
+    account: str | None = None
 
 
 @dataclass(frozen=True)

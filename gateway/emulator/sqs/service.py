@@ -21,9 +21,13 @@ class SqsService:
         self.queues = queues
 
     def _queue(self, call: AwsCall) -> Queue:
-        queue = self.queues.get(str(call.params.get("QueueUrl", "")))
+        url = str(call.params.get("QueueUrl", ""))
+        queue = self.queues.get(url)
         if queue is None:
             raise AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400)
+        # A queue answers its own account's credentials only (no queue policies here).
+        if call.account is not None and url.split("/")[-2] != call.account:
+            raise AwsError("AccessDenied", f"Access to the resource {url} is denied.", 403)
         return queue
 
     async def receive_message(self, call: AwsCall) -> dict[str, Any]:

@@ -1,0 +1,54 @@
+"""A HealthOmics batch's runs as ListRunsInBatch pages them: the `runs` field's read, and the
+same read started ahead by `batch(id:)` beside GetBatch (see gateway/graph/prefetch.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.cache.policy import Settled
+from gateway.clouds.healthomics.provider import HealthOmicsProvider
+from gateway.clouds.healthomics.states import STATES
+from gateway.graph.context import Info
+from gateway.graph.prefetch import page_args, read_ahead, selected_arguments
+from gateway.graph.relay import PageArgs
+from gateway.types import Record
+from gateway.upstream.connection import Connection
+
+
+@dataclass(frozen=True)
+class BatchRunFilters:
+    """ListRunsInBatch's filters (at most one of them)."""
+
+    submission_status: str | None = None
+    run_setting_id: str | None = None
+    run_id: str | None = None
+
+
+async def runs_page(
+    info: Info,
+    source: str,
+    batch_id: str,
+    page: PageArgs,
+    f: BatchRunFilters,
+    settled: Settled,
+) -> Connection:
+    """The batch's runs as ListRunsInBatch pages them (the field, or a read ahead of it)."""
+    p = info.context.upstream.provider_as(source, HealthOmicsProvider)
+    listing = p.runs_in_batch(batch_id, f.submission_status, f.run_setting_id, f.run_id)
+    return await info.context.loaders.connection(p, listing, **page, settled=settled)
+
+
+def read_runs_ahead(info: Info, source: str, batch_id: str) -> list[Record]:
+    """Start each selected `runs` page now, beside GetBatch; returns where the batch goes once
+    read (its state says how long the page is kept: briefly if it answers first)."""
+    known: list[Record] = []
+
+    def settled(_page: object) -> bool:
+        return bool(known) and STATES.batch_settled(known[0].get("status"))
+
+    for args in selected_arguments(info, "runs"):
+        f = BatchRunFilters(
+            args.get("submissionStatus"), args.get("runSettingId"), args.get("runId")
+        )
+        read_ahead(runs_page(info, source, batch_id, page_args(args), f, settled))
+    return known
