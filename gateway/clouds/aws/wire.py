@@ -53,7 +53,8 @@ _THROTTLED = {
     "ServiceQuotaExceededException",
     "RequestLimitExceeded",
 }
-_FORBIDDEN = {"AccessDeniedException", "UnauthorizedException"}
+#: SQS (and STS) say `AccessDenied` where the JSON services say `AccessDeniedException`.
+_FORBIDDEN = {"AccessDeniedException", "AccessDenied", "UnauthorizedException"}
 _NOT_FOUND = {"ResourceNotFoundException"}
 _TIMEOUT = {"RequestTimeoutException"}
 #: botocore's `standard` retry mode: the first try and two retries.
