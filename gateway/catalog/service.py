@@ -79,7 +79,7 @@ class Catalog:
         self.cfg = settings.catalog
         self.url = url or resolve_url(self.cfg)
         self.engine: AsyncEngine = make_engine(self.url)
-        self.store = Store(self.engine)
+        self.store = Store(self.engine, task_ttl=settings.cache.settled_ttl_seconds)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._clock = clock
         self.syncs: dict[str, SourceSync] = {}

@@ -1,0 +1,241 @@
+"""`runStats` and exact counts from the histogram rollups, exact rows only where they cannot.
+
+The rollups (`catalog_run_stats`, and `catalog_run_stats_wf` per workflow) count runs per UTC
+day of creation × source × state × provider × deleted × duration bucket; triggers on
+`catalog_runs` keep them (migration 0002). A query reads whole days from them and the partial
+days at the ends of its created window from the runs themselves, bucketed the same way, so
+counts stay exact and a percentile is the representative of the bucket holding the exact
+nearest-rank duration: within `ERROR_BOUND` of it (relative). Buckets grow by `RATIO`:
+[lo, hi) with hi = max(lo + 1, ⌈lo × 1.1⌉) and representative √(lo × (hi − 1)), so a duration
+in it is within √1.1 − 1 < 4.9% of it; durations under about 10 ms get a bucket each (exact).
+Filters the rollups do not carry (name, tags, batch, stopped window, an empty workflow) take
+the exact path (`queries.stats`/`queries.count`). Scoping stays in the SQL: every part of the
+statement is limited to the caller's source keys.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway.catalog import queries as q
+from gateway.catalog.store import DAY_MS
+from gateway.catalog.tables import run_stats, run_stats_wf, runs, stats_buckets
+
+RATIO = 1.1
+#: The largest relative distance between a percentile (or max) answered and the exact one.
+ERROR_BOUND = math.sqrt(RATIO) - 1
+
+
+def answerable(query: q.RunQuery) -> bool:
+    """Whether the rollups carry every filter of `query` (else the exact path answers)."""
+    return not (
+        query.name_contains
+        or query.tags
+        or query.batch_id is not None
+        or query.workflow == ""
+        or query.stopped_after is not None
+        or query.stopped_before is not None
+    )
+
+
+def _days(query: q.RunQuery) -> tuple[int | None, int | None, list[tuple[int, int]]]:
+    """Whole days [first, end) the rollup answers and the created ranges the rows answer."""
+    after, before = query.created_after, query.created_before
+    first = None if after is None else -(-after // DAY_MS)
+    end = None if before is None else before // DAY_MS
+    if first is not None and end is not None and first >= end:
+        assert after is not None and before is not None
+        return 0, 0, [(after, before)]  # no whole day: all from the rows
+    edges = []
+    if after is not None and first is not None and after < first * DAY_MS:
+        edges.append((after, first * DAY_MS))
+    if before is not None and end is not None and end * DAY_MS < before:
+        edges.append((end * DAY_MS, before))
+    return first, end, edges
+
+
+def _bucket(row_started: Any, row_stopped: Any) -> Any:
+    """The bucket of a run's duration, as the triggers compute it (-1: no duration)."""
+    found = (
+        select(stats_buckets.c.bucket)
+        .where(stats_buckets.c.lower_ms <= row_stopped - row_started)
+        .order_by(stats_buckets.c.lower_ms.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case((or_(row_started.is_(None), row_stopped.is_(None)), -1), else_=found)
+
+
+def _rollup_part(table: Table, query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Select[Any]:
+    c = table.c
+    first, end, _ = _days(query)
+    cond: list[ColumnElement[bool]] = [c.source_key.in_(list(query.source_keys))]
+    if first is not None:
+        cond.append(c.day >= first)
+    if end is not None:
+        cond.append(c.day < end)
+    if query.providers:
+        cond.append(c.provider.in_(list(query.providers)))
+    if query.states:
+        cond.append(c.state.in_(list(query.states)))
+    if query.workflow is not None:
+        cond.append(c.workflow == query.workflow)
+    if not query.include_deleted:
+        cond.append(c.deleted == 0)
+    cols = [c[_column(k)] for k in keys]
+    # As text: orjson parses it faster than the driver's JSON decoding would.
+    return select(*cols, c.n, cast(c.hist, Text)).where(*cond)
+
+
+def _column(key: q.StatsKey) -> str:
+    return key.value if key is not q.StatsKey.DAY else "day"
+
+
+def _within(edges: list[tuple[int, int]]) -> ColumnElement[bool]:
+    c = runs.c
+    return or_(*(and_(c.created_ms >= lo, c.created_ms < hi) for lo, hi in edges))
+
+
+def _rows_part(
+    query: q.RunQuery, keys: Sequence[q.StatsKey], edges: list[tuple[int, int]]
+) -> Select[Any]:
+    """The partial days at the ends of the created window, read from the runs themselves."""
+    c = runs.c
+    cols = []
+    for k in keys:
+        if k is q.StatsKey.DAY:
+            cols.append(c.created_ms // DAY_MS)
+        elif k is q.StatsKey.WORKFLOW:
+            cols.append(func.coalesce(c.workflow, ""))
+        else:
+            cols.append(c[k.value])
+    bucket = _bucket(c.started_ms, c.stopped_ms)
+    return (
+        select(*cols, bucket, func.count())
+        .where(*query.where(), _within(edges))
+        .group_by(*cols, bucket)
+    )
+
+
+def _table(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Table:
+    return run_stats_wf if q.StatsKey.WORKFLOW in keys or query.workflow is not None else run_stats
+
+
+async def count(engine: AsyncEngine, query: q.RunQuery) -> int:
+    """The exact number of runs matching `query` (the rollups' counts where they can)."""
+    if not answerable(query):
+        return await q.count(engine, query)
+    c = _table(query, []).c
+    whole = _rollup_part(_table(query, []), query, []).with_only_columns(
+        func.coalesce(func.sum(c.n), 0)
+    )
+    _, _, edges = _days(query)
+    async with engine.connect() as conn:
+        total = int(await conn.scalar(whole) or 0)
+        if edges:
+            edge = select(func.count()).select_from(runs).where(*query.where(), _within(edges))
+            total += int(await conn.scalar(edge) or 0)
+    return total
+
+
+#: bucket → the duration (ms) a percentile falling in it answers: frozen by migration 0002.
+_REPS: dict[int, float] = {}
+
+
+async def _reps(conn: AsyncConnection) -> dict[int, float]:
+    if not _REPS:
+        rows = await conn.execute(select(stats_buckets.c.bucket, stats_buckets.c.rep_ms))
+        _REPS.update({int(r.bucket): float(r.rep_ms) for r in rows})
+    return _REPS
+
+
+def _percentiles(hist: dict[str, int], reps: dict[int, float]) -> tuple[Any, Any, Any]:
+    """Nearest-rank p50 and p95 and the max, each the representative of its bucket (ms)."""
+    timed = sorted((int(b), n) for b, n in hist.items() if n > 0)
+    total = sum(n for _, n in timed)
+    if not total:
+        return None, None, None
+    ranks = [(total * p + 99) // 100 for p in (50, 95)]
+    found: list[float] = []
+    seen = 0
+    for b, n in timed:
+        seen += n
+        while len(found) < 2 and seen >= ranks[len(found)]:
+            found.append(reps[b])
+    return found[0], found[1], reps[timed[-1][0]]
+
+
+async def stats(
+    engine: AsyncEngine, query: q.RunQuery, group_by: Sequence[q.StatsKey]
+) -> list[q.Group]:
+    """Exact counts and p50/p95/max within `ERROR_BOUND` per group (exact path as needed)."""
+    if not answerable(query):
+        return await q.stats(engine, query, group_by)
+    keys = list(group_by)
+    width = len(keys)
+    _, _, edges = _days(query)
+    counts: dict[tuple[Any, ...], int] = {}
+    hists: dict[tuple[Any, ...], dict[str, int]] = {}  # bucket (as JSON keys it) → runs
+    async with engine.connect() as conn:
+        reps = await _reps(conn)
+        whole = await conn.execute(_rollup_part(_table(query, keys), query, keys))
+        for row in whole:
+            key = tuple(row[:width])
+            counts[key] = counts.get(key, 0) + int(row[width])
+            parsed: dict[str, int] = orjson.loads(row[width + 1])
+            hist = hists.get(key)
+            if hist is None:
+                hists[key] = parsed
+            else:
+                for b, n in parsed.items():
+                    hist[b] = hist.get(b, 0) + n
+        if edges:
+            for row in await conn.execute(_rows_part(query, keys, edges)):
+                key = tuple(row[:width])
+                bucket, n = int(row[width]), int(row[width + 1])
+                counts[key] = counts.get(key, 0) + n
+                if bucket >= 0:
+                    hist = hists.setdefault(key, {})
+                    hist[str(bucket)] = hist.get(str(bucket), 0) + n
+    if not keys and not counts:
+        counts[()] = 0  # one group of everything, as the exact path answers
+    groups = []
+    for key, total in counts.items():
+        if total <= 0 and keys:
+            continue
+        p50, p95, mx = _percentiles(hists.get(key, {}), reps)
+        values: dict[q.StatsKey, Any] = {}
+        for k, v in zip(keys, key, strict=True):
+            if k is q.StatsKey.WORKFLOW and v == "":
+                v = None
+            elif k is q.StatsKey.DAY and v is not None:
+                v = int(v)
+            values[k] = v
+        groups.append(
+            q.Group(
+                keys=values, count=total, p50=_seconds(p50), p95=_seconds(p95), max=_seconds(mx)
+            )
+        )
+    groups.sort(key=lambda grp: tuple("" if v is None else str(v) for v in grp.keys.values()))
+    return groups
+
+
+def _seconds(ms: Any) -> float | None:
+    return None if ms is None else float(ms) / 1000.0
