@@ -18,6 +18,7 @@ Revises: 0001
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -58,8 +59,8 @@ def _buckets() -> list[dict[str, object]]:
     return rows
 
 
-def _rollup(name: str, key: tuple[str, ...], hist: sa.types.TypeEngine[str]) -> None:
-    cols = [
+def _rollup(name: str, key: tuple[str, ...], hist: sa.types.TypeEngine[Any]) -> None:
+    cols: list[sa.Column[Any]] = [
         sa.Column("day", sa.Integer, nullable=False),
         sa.Column("source_key", sa.String(32), nullable=False),
     ]
@@ -157,7 +158,9 @@ def _sqlite_triggers() -> list[str]:
             _sqlite_add("catalog_run_stats_wf", _KEY_WF, r, delta),
         ]
 
-    body = lambda stmts: "BEGIN " + "; ".join(stmts) + "; END"  # noqa: E731
+    def body(stmts: list[str]) -> str:
+        return "BEGIN " + "; ".join(stmts) + "; END"
+
     watched = ", ".join(_WATCHED)
     return [
         "CREATE TRIGGER catalog_runs_stats_ins AFTER INSERT ON catalog_runs "
