@@ -66,6 +66,8 @@ class SourceConfig(SourceOptions):
     role_arn: str | None = None
     project_id: str | None = None
     domain_id: str | None = None
+    #: DataZone: the jobs whose runs the catalogue sweeps (no DataZone call lists jobs).
+    jobs: tuple[str, ...] = ()
 
     @property
     def account_key(self) -> str:
@@ -321,6 +323,7 @@ class CatalogConfig(_Section):
     #: Store run parameters, role ARNs, session policies and Tencent Input/Option too.
     store_parameters: bool = False
     #: DataZone has no call that lists jobs: the job ids to sweep, by source name.
+    #: Deprecated: a DataZone source's `jobs` option says it (still read, with a warning).
     datazone_jobs: dict[str, list[str]] = Field(default_factory=dict)
 
 

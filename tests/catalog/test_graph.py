@@ -85,11 +85,7 @@ def truth(app: App) -> dict[str, list[Any]]:
     emu, settings = app.up.emulator, app.catalog.settings
     domain = settings.sources[2].domain_id
     assert domain is not None
-    dz = [
-        r
-        for job in settings.catalog.datazone_jobs[DZ_SOURCE]
-        for r in emu.datazone.job_runs(domain, job)
-    ]
+    dz = [r for job in settings.sources[2].jobs for r in emu.datazone.job_runs(domain, job)]
     raw = {
         HO_SOURCE: emu.healthomics.all_runs(),
         TC_SOURCE: emu.tencent.runs(),
