@@ -67,7 +67,7 @@ class SourceConfig(SourceOptions):
     project_id: str | None = None
     domain_id: str | None = None
     #: DataZone: the jobs whose runs the catalogue sweeps (no DataZone call lists jobs).
-    jobs: tuple[str, ...] = ()
+    jobs: tuple[str, ...] | None = None
 
     @property
     def account_key(self) -> str:

@@ -30,7 +30,6 @@ from gateway.catalog.records import source_key
 from gateway.catalog.store import Store
 from gateway.catalog.sync import AnyProvider, SourceSync
 from gateway.catalog.trees import stored_page
-from gateway.clouds.tencent.states import KIND as TC
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.ratelimit import RateLimiter
@@ -293,8 +292,6 @@ class Catalog:
         key = self.keys.get(source)
         if key is None or not self.ready:
             return None
-        if kind is TC and not self.cfg.store_parameters:
-            return None  # calls were stored without their Input: upstream answers more
         try:
             return await stored_page(self.store, key, kind, listing, ref, size)
         except (SQLAlchemyError, OSError) as exc:

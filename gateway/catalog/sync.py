@@ -73,7 +73,7 @@ class SourceSync:
                 " (that list is used; datazone_jobs is ignored)" if source.jobs else "",
             )
         #: DataZone: the jobs swept (the source's `jobs`, else the deprecated catalog key).
-        self.jobs = list(source.jobs) or list(legacy or [])
+        self.jobs = list(source.jobs or legacy or [])
 
     async def register(self) -> None:
         await self.store.ensure_source(self.key, self.kind.value, source_identity(self.source))

@@ -56,7 +56,7 @@ def truth(emu: Emulator, settings: Settings) -> dict[str, dict[str, str]]:
     domain = settings.sources[2].domain_id
     assert domain is not None
     dz: dict[str, str] = {}
-    for job in settings.sources[2].jobs:
+    for job in settings.sources[2].jobs or ():
         dz.update({r["runId"]: r["status"] for r in emu.datazone.job_runs(domain, job)})
     return {
         HO_SOURCE: {r["id"]: r["status"] for r in emu.healthomics.all_runs()},

@@ -273,6 +273,45 @@ async def test_a_settled_runs_tasks_come_from_the_catalogue_with_no_task_call(ap
     assert [n["nativeId"] for n in stored] == [t["taskId"] for t in emu.healthomics.tasks(run_id)]
 
 
+CALLS = """
+query($id: String!) {
+  run(source: "%s", id: $id) {
+    tasks(first: 100) { edges { node { nativeId status ... on TencentRunCall { path %s } } } }
+  }
+}
+"""
+
+
+async def test_a_settled_tencent_runs_calls_come_from_the_catalogue_inputs_from_upstream(
+    app: App,
+) -> None:
+    """Calls are kept without their Input (store_parameters is off): a tree that does not
+    select `input` makes no GetRunCalls; one that does reads it upstream, as live."""
+    emu = app.up.emulator
+    assert not app.catalog.settings.catalog.store_parameters
+    run_uuid = next(
+        r["RunUuid"]
+        for r in emu.tencent.runs()
+        if r["Status"] in ("SUCCESS", "FAILED") and emu.tencent.calls(r["RunUuid"])
+    )
+    emu.calls.clear()
+    stored = await app.data(CALLS % (TC_SOURCE, ""), id=run_uuid)
+    assert "tencent:GetRunCalls" not in emu.calls.counts()
+    edges = stored["run"]["tasks"]["edges"]
+    want = emu.tencent.calls(run_uuid)
+    assert [e["node"]["status"] for e in edges] == [c["Status"] for c in want]
+    with_input = await app.data(CALLS % (TC_SOURCE, "input"), id=run_uuid)
+    assert emu.calls.counts()["tencent:GetRunCalls"] == 1  # one listing for every call's input
+    resp = await app.client.post(
+        "/graphql",
+        json={"query": CALLS % (TC_SOURCE, "input"), "variables": {"id": run_uuid}},
+        headers={"X-API-Key": KEY_ALL, "Cache-Control": "no-cache"},
+    )
+    live = resp.json()["data"]
+    assert with_input == live
+    assert any(e["node"]["input"] for e in live["run"]["tasks"]["edges"])
+
+
 async def test_a_run_deleted_upstream_is_answered_from_the_catalogue(app: App) -> None:
     emu = app.up.emulator.healthomics
     victim = next(r["id"] for r in emu.all_runs() if r["status"] == "COMPLETED")

@@ -180,7 +180,7 @@ async def test_datazone_jobs_come_from_the_source_and_the_old_key_still_works(
     await catalog.aclose()
     await upstream.aclose()
     bare = [
-        s.model_copy(update={"jobs": ()}) if s.name == DZ_SOURCE else s for s in settings.sources
+        s.model_copy(update={"jobs": None}) if s.name == DZ_SOURCE else s for s in settings.sources
     ]
     legacy = settings.model_copy(
         update={
