@@ -15,6 +15,7 @@ statement is limited to the caller's source keys.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -25,7 +26,6 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
-    and_,
     case,
     cast,
     func,
@@ -108,15 +108,13 @@ def _column(key: q.StatsKey) -> str:
     return key.value if key is not q.StatsKey.DAY else "day"
 
 
-def _within(edges: list[tuple[int, int]]) -> ColumnElement[bool]:
-    c = runs.c
-    return or_(*(and_(c.created_ms >= lo, c.created_ms < hi) for lo, hi in edges))
+def _edge(query: q.RunQuery, lo: int, hi: int) -> q.RunQuery:
+    """`query` narrowed to one partial day at an end of its window: its own index range."""
+    return dataclasses.replace(query, created_after=lo, created_before=hi)
 
 
-def _rows_part(
-    query: q.RunQuery, keys: Sequence[q.StatsKey], edges: list[tuple[int, int]]
-) -> Select[Any]:
-    """The partial days at the ends of the created window, read from the runs themselves."""
+def _rows_part(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Select[Any]:
+    """Runs of a partial day (`_edge`), read from the runs themselves and bucketed."""
     c = runs.c
     cols = []
     for k in keys:
@@ -127,11 +125,7 @@ def _rows_part(
         else:
             cols.append(c[k.value])
     bucket = _bucket(c.started_ms, c.stopped_ms)
-    return (
-        select(*cols, bucket, func.count())
-        .where(*query.where(), _within(edges))
-        .group_by(*cols, bucket)
-    )
+    return select(*cols, bucket, func.count()).where(*query.where()).group_by(*cols, bucket)
 
 
 def _table(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Table:
@@ -149,9 +143,11 @@ async def count(engine: AsyncEngine, query: q.RunQuery) -> int:
     _, _, edges = _days(query)
     async with engine.connect() as conn:
         total = int(await conn.scalar(whole) or 0)
-        if edges:
-            edge = select(func.count()).select_from(runs).where(*query.where(), _within(edges))
-            total += int(await conn.scalar(edge) or 0)
+        for lo, hi in edges:
+            part = _edge(query, lo, hi).where()
+            total += int(
+                await conn.scalar(select(func.count()).select_from(runs).where(*part)) or 0
+            )
     return total
 
 
@@ -206,8 +202,8 @@ async def stats(
             else:
                 for b, n in parsed.items():
                     hist[b] = hist.get(b, 0) + n
-        if edges:
-            for row in await conn.execute(_rows_part(query, keys, edges)):
+        for lo, hi in edges:
+            for row in await conn.execute(_rows_part(_edge(query, lo, hi), keys)):
                 key = tuple(row[:width])
                 bucket, n = int(row[width]), int(row[width + 1])
                 counts[key] = counts.get(key, 0) + n
