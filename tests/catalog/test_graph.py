@@ -301,7 +301,8 @@ async def test_a_settled_tencent_runs_calls_come_from_the_catalogue_inputs_from_
     want = emu.tencent.calls(run_uuid)
     assert [e["node"]["status"] for e in edges] == [c["Status"] for c in want]
     with_input = await app.data(CALLS % (TC_SOURCE, "input"), id=run_uuid)
-    assert emu.calls.counts()["tencent:GetRunCalls"] == 1  # one listing for every call's input
+    # At most one listing serves every call's input (none when a read just cached it).
+    assert emu.calls.counts().get("tencent:GetRunCalls", 0) <= 1
     resp = await app.client.post(
         "/graphql",
         json={"query": CALLS % (TC_SOURCE, "input"), "variables": {"id": run_uuid}},

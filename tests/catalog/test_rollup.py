@@ -152,7 +152,7 @@ queries = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking costs minutes here
     suppress_health_check=[HealthCheck.function_scoped_fixture],

@@ -163,13 +163,13 @@ async def test_an_event_refreshes_one_run_now_and_fetches_its_tasks_when_settled
 
 
 async def test_datazone_jobs_come_from_the_source_and_the_old_key_still_works(
-    emulated: Upstreams, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    upstreams: Upstreams, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """`jobs` in the DataZone source names the swept jobs; `[catalog] datazone_jobs` still
     does (with a deprecation warning) where the source names none."""
     url = f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}"
-    settings = catalog_settings(emulated, url)
-    jobs = list(settings.sources[2].jobs)
+    settings = catalog_settings(upstreams, url)
+    jobs = list(settings.sources[2].jobs or ())
     assert len(jobs) == 2
     upstream, catalog = open_catalog(settings)
     assert catalog.syncs[DZ_SOURCE].jobs == jobs
