@@ -23,14 +23,17 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     Table,
     Text,
     case,
     cast,
     func,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -100,8 +103,10 @@ def _rollup_part(table: Table, query: q.RunQuery, keys: Sequence[q.StatsKey]) ->
     if not query.include_deleted:
         cond.append(c.deleted == 0)
     cols = [c[_column(k)] for k in keys]
-    # As text: orjson parses it faster than the driver's JSON decoding would.
-    return select(*cols, c.n, cast(c.hist, Text)).where(*cond)
+    # As text: orjson parses it faster than the driver's JSON decoding would. The null bucket
+    # lines these rows up with `_rows_part`'s (one statement, one round trip).
+    nothing = cast(null(), Integer)
+    return select(*cols, c.n, cast(c.hist, Text), nothing).where(*cond)
 
 
 def _column(key: q.StatsKey) -> str:
@@ -125,7 +130,11 @@ def _rows_part(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Select[Any]:
         else:
             cols.append(c[k.value])
     bucket = _bucket(c.started_ms, c.stopped_ms)
-    return select(*cols, bucket, func.count()).where(*query.where()).group_by(*cols, bucket)
+    return (
+        select(*cols, func.count(), cast(null(), Text), bucket)
+        .where(*query.where())
+        .group_by(*cols, bucket)
+    )
 
 
 def _table(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Table:
@@ -141,14 +150,12 @@ async def count(engine: AsyncEngine, query: q.RunQuery) -> int:
         func.coalesce(func.sum(c.n), 0)
     )
     _, _, edges = _days(query)
+    total: Any = whole.scalar_subquery()
+    for lo, hi in edges:  # the partial days, in the same statement
+        part = _edge(query, lo, hi).where()
+        total = total + select(func.count()).select_from(runs).where(*part).scalar_subquery()
     async with engine.connect() as conn:
-        total = int(await conn.scalar(whole) or 0)
-        for lo, hi in edges:
-            part = _edge(query, lo, hi).where()
-            total += int(
-                await conn.scalar(select(func.count()).select_from(runs).where(*part)) or 0
-            )
-    return total
+        return int(await conn.scalar(select(total)) or 0)
 
 
 #: bucket → the duration (ms) a percentile falling in it answers: frozen by migration 0002.
@@ -191,25 +198,24 @@ async def stats(
     hists: dict[tuple[Any, ...], dict[str, int]] = {}  # bucket (as JSON keys it) → runs
     async with engine.connect() as conn:
         reps = await _reps(conn)
-        whole = await conn.execute(_rollup_part(_table(query, keys), query, keys))
-        for row in whole:
+        parts = [_rollup_part(_table(query, keys), query, keys)]
+        parts += [_rows_part(_edge(query, lo, hi), keys) for lo, hi in edges]
+        stmt = union_all(*parts) if len(parts) > 1 else parts[0]
+        for row in await conn.execute(stmt):
             key = tuple(row[:width])
             counts[key] = counts.get(key, 0) + int(row[width])
-            parsed: dict[str, int] = orjson.loads(row[width + 1])
-            hist = hists.get(key)
-            if hist is None:
-                hists[key] = parsed
-            else:
-                for b, n in parsed.items():
-                    hist[b] = hist.get(b, 0) + n
-        for lo, hi in edges:
-            for row in await conn.execute(_rows_part(_edge(query, lo, hi), keys)):
-                key = tuple(row[:width])
-                bucket, n = int(row[width]), int(row[width + 1])
-                counts[key] = counts.get(key, 0) + n
-                if bucket >= 0:
-                    hist = hists.setdefault(key, {})
-                    hist[str(bucket)] = hist.get(str(bucket), 0) + n
+            raw, bucket = row[width + 1], row[width + 2]
+            if raw is not None:  # a rollup row: its histogram
+                parsed: dict[str, int] = orjson.loads(raw)
+                hist = hists.get(key)
+                if hist is None:
+                    hists[key] = parsed
+                else:
+                    for b, n in parsed.items():
+                        hist[b] = hist.get(b, 0) + n
+            elif bucket is not None and bucket >= 0:  # a partial day's runs in one bucket
+                hist = hists.setdefault(key, {})
+                hist[str(bucket)] = hist.get(str(bucket), 0) + int(row[width])
     if not keys and not counts:
         counts[()] = 0  # one group of everything, as the exact path answers
     groups = []
