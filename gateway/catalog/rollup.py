@@ -1,7 +1,8 @@
 """`runStats` and exact counts from the histogram rollups, exact rows only where they cannot.
 
-The rollups (`catalog_run_stats`, and `catalog_run_stats_wf` per workflow) count runs per UTC
-day of creation × source × state × provider × deleted × duration bucket; triggers on
+The rollups (`catalog_run_stats`, and `catalog_run_stats_wf` per workflow) hold, per UTC day
+of creation × source × state × provider × deleted, the run count and a JSON histogram of their
+durations by bucket, so 30 days are a few hundred rows at any scale; triggers on
 `catalog_runs` keep them (migration 0002). A query reads whole days from them and the partial
 days at the ends of its created window from the runs themselves, bucketed the same way, so
 counts stay exact and a percentile is the representative of the bucket holding the exact
@@ -158,7 +159,8 @@ async def count(engine: AsyncEngine, query: q.RunQuery) -> int:
         return int(await conn.scalar(select(total)) or 0)
 
 
-#: bucket → the duration (ms) a percentile falling in it answers: frozen by migration 0002.
+#: bucket → the duration (ms) a percentile falling in it answers: data frozen by migration
+#: 0002, the same in every catalogue database, so read once per process.
 _REPS: dict[int, float] = {}
 
 
