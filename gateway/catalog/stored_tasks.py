@@ -47,6 +47,7 @@ class StoredTasks:
         #: How many statements read task lists (the tests check batching by it).
         self.reads = 0
         self._generation = 0
+        self._flushing: set[asyncio.Task[None]] = set()
 
     @staticmethod
     def _name(key: Key) -> str:
@@ -64,8 +65,13 @@ class StoredTasks:
             loop = asyncio.get_running_loop()
             waiting = self._pending[key] = loop.create_future()
             if len(self._pending) == 1:  # the first miss of this tick reads for all of them
-                loop.call_soon(lambda: asyncio.ensure_future(self._flush()))
+                loop.call_soon(self._start_flush)
         return await asyncio.shield(waiting)
+
+    def _start_flush(self) -> None:
+        task = asyncio.ensure_future(self._flush())
+        self._flushing.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._flushing.discard)
 
     async def _flush(self) -> None:
         batch, self._pending = self._pending, {}
