@@ -12,6 +12,7 @@ section: medians of interleaved rounds, only the ratio means anything on a share
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import tempfile
 import time
@@ -74,6 +75,7 @@ async def main() -> None:
             rounds: dict[str, list[float]] = {"ours": [], "bare": []}
             for _ in range(5):
                 for name, run in (("ours", ours), ("bare", bare_core)):
+                    gc.collect()  # each from the same heap, as benchmarks.run's CPU section
                     start = time.process_time()
                     await run()
                     rounds[name].append(time.process_time() - start)

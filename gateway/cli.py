@@ -56,6 +56,7 @@ def _demo_settings(
                 "region": "us-east-1",
                 "endpoint_url": emulator_url,
                 "domain_id": domain_id,
+                "jobs": list(datazone_jobs),
             },
         ],
         "graphql": {"playground": True, "introspection": True, "incremental": True},
@@ -73,7 +74,6 @@ def _demo_settings(
         "catalog": {
             "enabled": True,
             "data_dir": tempfile.mkdtemp(prefix="runs-gateway-demo-"),
-            "datazone_jobs": {"datazone-demo": list(datazone_jobs)},
         },
     }
 

@@ -18,27 +18,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-log = logging.getLogger(__name__)
+from gateway.quotas import DEFAULT_UPSTREAM_RATES as DEFAULT_UPSTREAM_RATES
 
-#: Documented HealthOmics quotas (10/s for the run reads). Tencent's 20/s per action is its own
-#: rolling window (`tencent_requests_per_second`), held for the whole call, not this table.
-DEFAULT_UPSTREAM_RATES: dict[str, float] = {
-    "healthomics:GetRun": 10.0,
-    "healthomics:ListRuns": 10.0,
-    "healthomics:ListRunTasks": 10.0,
-    # CloudWatch Logs, per account and region: GetLogEvents 10/s, FilterLogEvents 5/s.
-    "healthomics:GetLogEvents": 10.0,
-    "healthomics:FilterLogEvents": 5.0,
-    # The Price List API publishes no per-operation figure; prices are read once a day anyway.
-    "healthomics:GetProducts": 5.0,
-    # SQS (the EventBridge push queue): AWS documents standard queues as "nearly unlimited"
-    # calls per second per action, so these are our choice, not a quota. ReceiveMessage is
-    # long-polled (one call per `[events] wait_seconds` while idle); deletes and visibility
-    # changes follow the messages received, at most 10 per receive.
-    "sqs:ReceiveMessage": 10.0,
-    "sqs:DeleteMessageBatch": 10.0,
-    "sqs:ChangeMessageVisibility": 10.0,
-}
+log = logging.getLogger(__name__)
 
 
 class _Section(BaseModel):
@@ -75,6 +57,8 @@ class SourceConfig(SourceOptions):
     domain_id: str | None = None
     #: The SQS queue this source's status-change events reach (read with its credentials).
     events_queue_url: str | None = None
+    #: DataZone: the jobs whose runs the catalogue sweeps (no DataZone call lists jobs).
+    jobs: tuple[str, ...] | None = None
 
     @property
     def account_key(self) -> str:
@@ -335,6 +319,7 @@ class CatalogConfig(_Section):
     #: Store run parameters, role ARNs, session policies and Tencent Input/Option too.
     store_parameters: bool = False
     #: DataZone has no call that lists jobs: the job ids to sweep, by source name.
+    #: Deprecated: a DataZone source's `jobs` option says it (still read, with a warning).
     datazone_jobs: dict[str, list[str]] = Field(default_factory=dict)
 
 

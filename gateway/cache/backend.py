@@ -66,6 +66,11 @@ class ExpiringLRU:
             _, (_, _, dropped) = self._data.popitem(last=False)
             self.bytes -= dropped
 
+    def discard(self, key: str) -> None:
+        """Forget `key` if held."""
+        if key in self._data:
+            self._drop(key)
+
     def _drop(self, key: str) -> None:
         _, _, size = self._data.pop(key)
         self.bytes -= size

@@ -30,7 +30,6 @@ from gateway.catalog.records import source_key
 from gateway.catalog.store import Store
 from gateway.catalog.sync import AnyProvider, SourceSync
 from gateway.catalog.trees import stored_page
-from gateway.clouds.tencent.states import KIND as TC
 from gateway.config import Settings
 from gateway.errors import GatewayError
 from gateway.ratelimit import RateLimiter
@@ -79,7 +78,7 @@ class Catalog:
         self.cfg = settings.catalog
         self.url = url or resolve_url(self.cfg)
         self.engine: AsyncEngine = make_engine(self.url)
-        self.store = Store(self.engine)
+        self.store = Store(self.engine, task_ttl=settings.cache.settled_ttl_seconds)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._clock = clock
         self.syncs: dict[str, SourceSync] = {}
@@ -293,8 +292,6 @@ class Catalog:
         key = self.keys.get(source)
         if key is None or not self.ready:
             return None
-        if kind is TC and not self.cfg.store_parameters:
-            return None  # calls were stored without their Input: upstream answers more
         try:
             return await stored_page(self.store, key, kind, listing, ref, size)
         except (SQLAlchemyError, OSError) as exc:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.catalog.records import RunRow, dumps, loads
+from gateway.catalog.stored_tasks import StoredTasks
 from gateway.catalog.tables import leases, run_tags, runs, sources, tasks
 
 DAY_MS = 86_400_000
@@ -57,8 +58,10 @@ class Known:
 class Store:
     """The catalogue's write side over one engine (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, task_ttl: float = 3600.0) -> None:
         self.engine = engine
+        #: Settled task lists kept between requests (forgotten here on deletion and purge).
+        self.stored_tasks = StoredTasks(engine, ttl=task_ttl)
         self._dialect = engine.dialect.name
 
     def _insert(self, table: Any) -> Any:
@@ -225,6 +228,7 @@ class Store:
                 .where(runs.c.source_key == key, runs.c.native_id == native_id)
                 .values(deleted_upstream_ms=now_ms(), synced_ms=now_ms())
             )
+        self.stored_tasks.forget(key, native_id)
 
     async def needing_tasks(self, key: str, limit: int = 1000) -> list[tuple[int, str]]:
         """Settled, live runs whose task list is not catalogued yet."""
@@ -249,6 +253,11 @@ class Store:
     ) -> None:
         """Replace a settled run's task lists (per path) in upstream order, in one go."""
         async with self.engine.begin() as conn:
+            run = (
+                await conn.execute(
+                    select(runs.c.source_key, runs.c.native_id).where(runs.c.id == run_id)
+                )
+            ).first()
             await conn.execute(delete(tasks).where(tasks.c.run_id == run_id))
             rows = [
                 {
@@ -268,27 +277,12 @@ class Store:
             await conn.execute(
                 update(runs).where(runs.c.id == run_id).values(tasks_synced_ms=now_ms())
             )
+        if run is not None:
+            self.stored_tasks.forget(run.source_key, run.native_id)
 
     async def task_items(self, key: str, native_id: str, path: str) -> list[dict[str, Any]] | None:
         """A settled run's stored listing at `path` in upstream order; None when not stored."""
-        async with self.engine.connect() as conn:
-            run = (
-                await conn.execute(
-                    select(runs.c.id, runs.c.tasks_synced_ms).where(
-                        runs.c.source_key == key,
-                        runs.c.native_id == native_id,
-                        runs.c.deleted_upstream_ms.is_(None),
-                    )
-                )
-            ).first()
-            if run is None or run.tasks_synced_ms is None:
-                return None
-            result = await conn.execute(
-                select(tasks.c.record)
-                .where(tasks.c.run_id == run.id, tasks.c.path == path)
-                .order_by(tasks.c.position)
-            )
-            return [loads(r.record) for r in result]
+        return await self.stored_tasks.get(key, native_id, path)
 
     # -- leases -----------------------------------------------------------------------------
 
@@ -360,6 +354,8 @@ class Store:
             count = int(result.rowcount or 0)
             if orphans_now and configured:
                 await conn.execute(delete(sources).where(sources.c.source_key.not_in(configured)))
+        if count:
+            self.stored_tasks.clear()
         return count
 
     async def count_runs(self, key: str) -> tuple[int, int]:

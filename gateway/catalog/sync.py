@@ -64,6 +64,16 @@ class SourceSync:
         self.key = source_key(source)
         self.pace = pacer or Pacer(settings, source)
         self._store_params = settings.catalog.store_parameters
+        legacy = settings.catalog.datazone_jobs.get(source.name)
+        if legacy is not None:
+            log.warning(
+                "[catalog] datazone_jobs is deprecated: give source %r its jobs as "
+                "`jobs = [...]` in its [[sources]] entry%s",
+                source.name,
+                " (that list is used; datazone_jobs is ignored)" if source.jobs else "",
+            )
+        #: DataZone: the jobs swept (the source's `jobs`, else the deprecated catalog key).
+        self.jobs = list(source.jobs or legacy or [])
 
     async def register(self) -> None:
         await self.store.ensure_source(self.key, self.kind.value, source_identity(self.source))
@@ -76,8 +86,7 @@ class SourceSync:
             return [p.runs()]
         if isinstance(p, TencentOmicsProvider):
             return [p.runs()]
-        jobs = self.settings.catalog.datazone_jobs.get(self.source.name, [])
-        return [p.job_runs(job) for job in jobs]
+        return [p.job_runs(job) for job in self.jobs]
 
     # -- one sweep --------------------------------------------------------------------------
 

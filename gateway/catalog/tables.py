@@ -14,15 +14,19 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 #: The order key of a run lacking that time (greater than any real epoch-ms value).
 MISSING = 2**62
@@ -128,3 +132,50 @@ leases = Table(
     Column("holder", String(128), nullable=False),
     Column("expires_ms", BigInteger, nullable=False),
 )
+
+#: Duration buckets of the `runStats` rollups (filled once by migration 0002, never changed):
+#: bucket b holds durations in [lower_ms(b), lower_ms(b + 1)); `rep_ms` is what a percentile
+#: falling in it answers (see `gateway.catalog.rollup` for the error bound).
+stats_buckets = Table(
+    "catalog_stats_buckets",
+    metadata,
+    Column("bucket", SmallInteger, primary_key=True, autoincrement=False),
+    Column("lower_ms", BigInteger, nullable=False, unique=True),
+    Column("rep_ms", Float, nullable=False),
+)
+
+
+#: A rollup's histogram: a JSON object {bucket: runs} (JSONB on PostgreSQL).
+HIST = Text().with_variant(JSONB(), "postgresql")
+
+
+def _rollup(name: str, *dimensions: Column[str]) -> Table:
+    """A rollup of `catalog_runs`: runs per key, and their durations as a bucket histogram.
+
+    Maintained by triggers on `catalog_runs` (migration 0002): a run's contribution moves in
+    the statement that changes its row, so every write path (sync upserts, deletion marks,
+    purges, cascades) keeps it exact and idempotent.
+    """
+    return Table(
+        name,
+        metadata,
+        Column("day", Integer, nullable=False),
+        Column("source_key", String(32), nullable=False),
+        *dimensions,
+        Column("state", String(32), nullable=False),
+        Column("provider", String(32), nullable=False),
+        Column("deleted", SmallInteger, nullable=False),
+        #: Runs of this key, with a duration or not (exact).
+        Column("n", BigInteger, nullable=False),
+        Column("hist", HIST, nullable=False),
+        PrimaryKeyConstraint(
+            "day", "source_key", *(d.name for d in dimensions), "state", "provider", "deleted"
+        ),
+        sqlite_with_rowid=False,
+    )
+
+
+#: Per UTC day of creation × source × state × provider × deleted.
+run_stats = _rollup("catalog_run_stats")
+#: The same per workflow too ('' for a run without one): read when WORKFLOW is asked for.
+run_stats_wf = _rollup("catalog_run_stats_wf", Column("workflow", String(256), nullable=False))

@@ -2,10 +2,10 @@
 
 A settled run's tasks (a Tencent run's top-level calls) never change except by deletion, so
 once catalogued a tree reads them here: 0 upstream task-list calls, the stored upstream order,
-the same connection cursors. Tencent calls are served from here only with `[catalog]
-store_parameters = true`: otherwise their `Input` is not stored, and a tree read here would
-answer less than upstream. HealthOmics pages by token, so pages here are referred to by a
-`cat:<offset>` token; Tencent pages by offset, as here.
+the same connection cursors. Tencent calls are kept without their `Input` unless `[catalog]
+store_parameters = true`; a call served from here reads its `input` upstream only when that
+field is selected (`TencentRunCall.input`). HealthOmics pages by token, so pages here are
+referred to by a `cat:<offset>` token; Tencent pages by offset, as here.
 """
 
 from __future__ import annotations

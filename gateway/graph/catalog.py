@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.catalog import queries as q
+from gateway.catalog import rollup
 from gateway.catalog.database import CatalogUnavailable
 from gateway.catalog.records import from_ms, to_ms
 from gateway.catalog.store import now_us
@@ -249,7 +250,7 @@ async def search_runs(
             has_next = cursor_before is not None and await q.any_at_or_beyond(
                 engine, query, keyed, cursor_before, toward_start=False
             )
-        total = await q.count(engine, query) if _selects(info, "totalCount") else None
+        total = await rollup.count(engine, query) if _selects(info, "totalCount") else None
     except (SQLAlchemyError, OSError) as exc:
         raise CatalogUnavailable() from exc
     size = first if first is not None else last
@@ -281,7 +282,7 @@ async def run_stats(
     query = run_query(info, catalog, flt)
     keys = [q.StatsKey[k.value] for k in group_by]
     try:
-        groups = await q.stats(catalog.engine, query, keys)
+        groups = await rollup.stats(catalog.engine, query, keys)
     except (SQLAlchemyError, OSError) as exc:
         raise CatalogUnavailable() from exc
     names = list(info.context.upstream.providers)

@@ -67,11 +67,20 @@ class RunOrder:
     direction: OrderDirection = OrderDirection.DESC
 
 
-@strawberry.type
+_WITHIN = (
+    "within 4.9% (relative) of the exact value when the sync's histogram rollups answer "
+    "(the bucket holding it grows by 1.1; durations under 10 ms are exact); exact when the "
+    "filter names `nameContains`, `tags`, `batchId`, a stopped window or an empty `workflow`"
+)
+
+
+@strawberry.type(
+    description="Durations (stopped − started, seconds) of the group's runs that have both."
+)
 class DurationStats:
-    p50: float | None = strawberry.field(description="Exact nearest-rank median, seconds.")
-    p95: float | None = strawberry.field(description="Exact nearest-rank 95th percentile.")
-    max: float | None
+    p50: float | None = strawberry.field(description=f"Nearest-rank median, {_WITHIN}.")
+    p95: float | None = strawberry.field(description=f"Nearest-rank 95th percentile, {_WITHIN}.")
+    max: float | None = strawberry.field(description=f"Longest, {_WITHIN}.")
 
 
 @strawberry.type(description="One group of `runStats`; keys not grouped by are null.")

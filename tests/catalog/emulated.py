@@ -32,12 +32,12 @@ def catalog_settings(up: Upstreams, url: str, **catalog: Any) -> Settings:
         "url": url,
         "fallback_rate": 10_000.0,
         "quota_share": 1.0,
-        "datazone_jobs": {DZ_SOURCE: jobs},
         **catalog,
     }
     base = settings_for(up.url)
     sources = [s.model_dump(mode="json") for s in base.sources]
     sources[2]["domain_id"] = domain
+    sources[2]["jobs"] = jobs
     return settings_for(
         up.url,
         sources=sources,
@@ -56,7 +56,7 @@ def truth(emu: Emulator, settings: Settings) -> dict[str, dict[str, str]]:
     domain = settings.sources[2].domain_id
     assert domain is not None
     dz: dict[str, str] = {}
-    for job in settings.catalog.datazone_jobs[DZ_SOURCE]:
+    for job in settings.sources[2].jobs or ():
         dz.update({r["runId"]: r["status"] for r in emu.datazone.job_runs(domain, job)})
     return {
         HO_SOURCE: {r["id"]: r["status"] for r in emu.healthomics.all_runs()},

@@ -85,11 +85,7 @@ def truth(app: App) -> dict[str, list[Any]]:
     emu, settings = app.up.emulator, app.catalog.settings
     domain = settings.sources[2].domain_id
     assert domain is not None
-    dz = [
-        r
-        for job in settings.catalog.datazone_jobs[DZ_SOURCE]
-        for r in emu.datazone.job_runs(domain, job)
-    ]
+    dz = [r for job in settings.sources[2].jobs for r in emu.datazone.job_runs(domain, job)]
     raw = {
         HO_SOURCE: emu.healthomics.all_runs(),
         TC_SOURCE: emu.tencent.runs(),
@@ -275,6 +271,46 @@ async def test_a_settled_runs_tasks_come_from_the_catalogue_with_no_task_call(ap
     assert emu.calls.counts()["omics:ListRunTasks"] >= 1
     assert stored == live
     assert [n["nativeId"] for n in stored] == [t["taskId"] for t in emu.healthomics.tasks(run_id)]
+
+
+CALLS = """
+query($id: String!) {
+  run(source: "%s", id: $id) {
+    tasks(first: 100) { edges { node { nativeId status ... on TencentRunCall { path %s } } } }
+  }
+}
+"""
+
+
+async def test_a_settled_tencent_runs_calls_come_from_the_catalogue_inputs_from_upstream(
+    app: App,
+) -> None:
+    """Calls are kept without their Input (store_parameters is off): a tree that does not
+    select `input` makes no GetRunCalls; one that does reads it upstream, as live."""
+    emu = app.up.emulator
+    assert not app.catalog.settings.catalog.store_parameters
+    run_uuid = next(
+        r["RunUuid"]
+        for r in emu.tencent.runs()
+        if r["Status"] in ("SUCCESS", "FAILED") and emu.tencent.calls(r["RunUuid"])
+    )
+    emu.calls.clear()
+    stored = await app.data(CALLS % (TC_SOURCE, ""), id=run_uuid)
+    assert "tencent:GetRunCalls" not in emu.calls.counts()
+    edges = stored["run"]["tasks"]["edges"]
+    want = emu.tencent.calls(run_uuid)
+    assert [e["node"]["status"] for e in edges] == [c["Status"] for c in want]
+    with_input = await app.data(CALLS % (TC_SOURCE, "input"), id=run_uuid)
+    # At most one listing serves every call's input (none when a read just cached it).
+    assert emu.calls.counts().get("tencent:GetRunCalls", 0) <= 1
+    resp = await app.client.post(
+        "/graphql",
+        json={"query": CALLS % (TC_SOURCE, "input"), "variables": {"id": run_uuid}},
+        headers={"X-API-Key": KEY_ALL, "Cache-Control": "no-cache"},
+    )
+    live = resp.json()["data"]
+    assert with_input == live
+    assert any(e["node"]["input"] for e in live["run"]["tasks"]["edges"])
 
 
 async def test_a_run_deleted_upstream_is_answered_from_the_catalogue(app: App) -> None:

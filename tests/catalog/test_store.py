@@ -60,3 +60,50 @@ async def test_one_holder_per_lease_until_it_expires(engine: AsyncEngine) -> Non
     assert await store.holders() == {"sync:x": "b"}
     await store.release("sync:x", "b")
     assert await store.holders() == {}
+
+
+async def test_stored_tasks_are_read_in_one_statement_kept_and_forgotten(
+    engine: AsyncEngine,
+) -> None:
+    """A tree's runs ask at once: one read; asked again: none; a deletion or purge: re-read."""
+    store = Store(engine)
+    ho = HO_KIND
+    natives = ["3000001", "3000002", "3000003"]
+    await store.upsert_runs("k", [run_row(ho, _run(n, 1)) for n in natives])
+    async with engine.connect() as conn:
+        ids = dict((await conn.execute(select(runs.c.native_id, runs.c.id))).all())
+    for i, native in enumerate(natives[:2]):
+        tasks = [
+            (f"t{i}{j}", "COMPLETED", {"taskId": f"t{i}{j}", "name": f"n{j}"}) for j in range(3)
+        ]
+        await store.put_tasks(ids[native], {"": tasks})
+    reads = store.stored_tasks.reads
+
+    async def ask() -> list[object]:
+        return list(await asyncio.gather(*(store.task_items("k", n, "") for n in natives)))
+
+    first = await ask()
+    assert [None if t is None else [r["taskId"] for r in t] for t in first] == [
+        ["t00", "t01", "t02"],
+        ["t10", "t11", "t12"],
+        None,  # its tasks are not catalogued
+    ]
+    assert store.stored_tasks.reads == reads + 1
+    assert await ask() == first
+    assert store.stored_tasks.reads == reads + 2  # only the uncatalogued run is asked again
+    await store.mark_deleted("k", natives[0])
+    assert await store.task_items("k", natives[0], "") is None
+    assert await store.task_items("k", natives[1], "/") == []  # nothing stored at that path
+    rules = {"retention_days": 0, "deleted_retention_days": 0, "orphan_retention_days": 7}
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(runs).where(runs.c.native_id == natives[0]).values(deleted_upstream_ms=1)
+        )
+    assert await store.purge(["k"], **rules) == 1
+    before = store.stored_tasks.reads
+    assert [r["taskId"] for r in await store.task_items("k", natives[1], "") or []] == [
+        "t10",
+        "t11",
+        "t12",
+    ]
+    assert store.stored_tasks.reads == before + 1  # the purge emptied the cache

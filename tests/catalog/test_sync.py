@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from gateway.catalog.tables import runs
 from gateway.emulator.app import Emulator
 from gateway.upstream.loaders import Upstream
 from tests.catalog.emulated import catalog_settings, open_catalog, private_emulator, truth
-from tests.conftest import HO_SOURCE, Upstreams
+from tests.conftest import DZ_SOURCE, HO_SOURCE, Upstreams
 
 
 @pytest.fixture
@@ -159,3 +160,36 @@ async def test_an_event_refreshes_one_run_now_and_fetches_its_tasks_when_settled
     assert [t["taskId"] for t in stored or []] == [
         t["taskId"] for t in emu.healthomics.tasks(run_id)
     ]
+
+
+async def test_datazone_jobs_come_from_the_source_and_the_old_key_still_works(
+    upstreams: Upstreams, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`jobs` in the DataZone source names the swept jobs; `[catalog] datazone_jobs` still
+    does (with a deprecation warning) where the source names none."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'c.sqlite3'}"
+    settings = catalog_settings(upstreams, url)
+    jobs = list(settings.sources[2].jobs or ())
+    assert len(jobs) == 2
+    upstream, catalog = open_catalog(settings)
+    assert catalog.syncs[DZ_SOURCE].jobs == jobs
+    assert [x.params for x in catalog.syncs[DZ_SOURCE].listings()] == [
+        x.params for x in (catalog.syncs[DZ_SOURCE].provider.job_runs(j) for j in jobs)
+    ]
+    assert "deprecated" not in caplog.text
+    await catalog.aclose()
+    await upstream.aclose()
+    bare = [
+        s.model_copy(update={"jobs": None}) if s.name == DZ_SOURCE else s for s in settings.sources
+    ]
+    legacy = settings.model_copy(
+        update={
+            "sources": bare,
+            "catalog": settings.catalog.model_copy(update={"datazone_jobs": {DZ_SOURCE: jobs}}),
+        }
+    )
+    upstream, catalog = open_catalog(legacy)
+    assert catalog.syncs[DZ_SOURCE].jobs == jobs
+    assert "[catalog] datazone_jobs is deprecated" in caplog.text
+    await catalog.aclose()
+    await upstream.aclose()

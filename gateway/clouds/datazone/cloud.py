@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic import Field
+
 from gateway.clouds.aws.options import AwsSourceOptions
 from gateway.clouds.base import Cloud
 from gateway.clouds.datazone.graph import ROOTS, DataZoneJob, DataZoneJobRun, DataZoneQuery
@@ -15,9 +17,14 @@ from gateway.upstream.wiring import Wiring
 
 
 class DataZoneOptions(AwsSourceOptions):
-    """A DataZone source is one domain (`domain_id`) of an account + region."""
+    """A DataZone source is one domain (`domain_id`) of an account + region.
+
+    `jobs` names the jobs whose runs the run catalogue sweeps: DataZone has no call that
+    lists jobs, so the operator says which.
+    """
 
     domain_id: str | None = None
+    jobs: list[str] = Field(default_factory=list)
 
 
 def _providers(sources: Sequence[SourceConfig], wiring: Wiring) -> dict[str, Provider]:

@@ -7,12 +7,13 @@ sub-workflow lists its own calls one level down, a task lists none (and costs no
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from gateway.clouds.tencent import log_fields
-from gateway.clouds.tencent.provider import TencentOmicsProvider, child_path
+from gateway.clouds.tencent.provider import TencentOmicsProvider, child_path, parent_path
 from gateway.clouds.tencent.states import KIND, STATES
 from gateway.clouds.tencent.types import camel
 from gateway.graph.context import Info
@@ -61,7 +62,6 @@ class TencentRunCall(Task):
     job_id: str | None
     call_name: str | None
     scatter_index: str | None
-    input: JSON | None
     output: JSON | None
     error_message: JSON | None
     start_time: datetime | None
@@ -76,6 +76,10 @@ class TencentRunCall(Task):
     stdout: str | None
     stderr: str | None
     meta: JSON | None
+    #: The call's `Input` as listed; `_input_kept` is false when the listing held none (the
+    #: run catalogue keeps calls without it unless `store_parameters` is on).
+    _input: strawberry.Private[Any] = None
+    _input_kept: strawberry.Private[bool] = True
     stdout_log: LogLineConnection | None = strawberry.field(resolver=log_fields.stdout_log)
     stderr_log: LogLineConnection | None = strawberry.field(resolver=log_fields.stderr_log)
     error_excerpt: list[str] | None = strawberry.field(
@@ -99,7 +103,27 @@ class TencentRunCall(Task):
             state=STATES.task_state(status),
             started_at=rec.get("startTime"),
             stopped_at=rec.get("endTime"),
+            _input=rec.get("input"),
+            _input_kept="Input" in record,
         )
+
+    @strawberry.field(
+        description="Upstream value under its upstream name; null when the upstream does not "
+        "return it. Read upstream when the call was served from the run catalogue without it."
+    )
+    async def input(self, info: Info) -> JSON | None:
+        if self._input_kept or self.run_uuid is None:
+            kept: JSON | None = self._input
+            return kept
+        # Served from the run catalogue, which keeps no inputs unless `store_parameters` is
+        # on: read them where they live (one GetRunCalls per listed path, kept briefly).
+        p = info.context.upstream.provider_as(self.source, TencentOmicsProvider)
+        parent = parent_path(self.path)
+        for call in await p.get_run_calls(self.run_uuid, parent):
+            if child_path(parent, call) == self.path:
+                read: JSON | None = camel({"Input": call.get("Input")}).get("input")
+                return read
+        return None
 
     @strawberry.field(
         description="A sub-workflow's own calls (GetRunCalls at its path); else empty."
