@@ -7,14 +7,15 @@ default; anything live keeps for seconds; errors never keep. A client that must 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from gateway.config import CacheConfig
 
-#: Whether a result is settled: a fixed answer from the caller, or judged from the result itself.
-Settled = bool | Callable[[Any], bool]
+#: Whether a result is settled: a fixed answer from the caller, or judged from the result itself
+#: (asynchronously where the verdict waits on another read, as a batch's runs on the batch).
+Settled = bool | Callable[[Any], bool] | Callable[[Any], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +38,22 @@ class TtlPolicy:
 
 
 def judge(settled: Settled, value: Any) -> bool:
-    """Apply a `Settled` hint to a fetched value."""
-    return settled(value) if callable(settled) else settled
+    """Apply a synchronous `Settled` hint to a fetched value."""
+    verdict = settled(value) if callable(settled) else settled
+    assert isinstance(verdict, bool), "an asynchronous verdict goes through `page_ttl`"
+    return verdict
+
+
+def page_ttl(policy: TtlPolicy, settled: Settled, page: Any) -> float | Awaitable[float]:
+    """Seconds to keep a page; awaitable when its verdict waits on another read."""
+    verdict = settled(page) if callable(settled) else settled
+    if isinstance(verdict, bool):
+        return policy.page(verdict)
+
+    async def later(pending: Awaitable[bool]) -> float:
+        return policy.page(await pending)
+
+    return later(verdict)
 
 
 def wants_fresh(headers: Mapping[str, str] | None) -> bool:

@@ -44,7 +44,7 @@ class UpstreamCache:
         self,
         key: str,
         load: Callable[[], Awaitable[V]],
-        ttl: Callable[[V], float],
+        ttl: Callable[[V], float | Awaitable[float]],
         *,
         fresh: bool = False,
         seen: Callable[[float], None] | None = None,
@@ -77,7 +77,10 @@ class UpstreamCache:
         self._inflight[key] = future
         try:
             value = await load()
-            seconds = ttl(value)
+            kept = ttl(value)
+            # A verdict may wait on another read (a batch's runs page on the batch): callers
+            # sharing this call wait for it too, so no one stores or serves a guess.
+            seconds = kept if isinstance(kept, int | float) else await kept
         except asyncio.CancelledError:
             self._inflight.pop(key, None)
             future.cancel()

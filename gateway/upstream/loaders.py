@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiodataloader import DataLoader
 
 from gateway.cache.backend import CacheBackend, MemoryBackend
-from gateway.cache.policy import Settled, TtlPolicy, judge
+from gateway.cache.policy import Settled, TtlPolicy, judge, page_ttl
 from gateway.cache.redis_backend import RedisBackend, connect
 from gateway.cache.upstream import UpstreamCache, cache_key
 from gateway.config import Settings
@@ -248,7 +248,7 @@ class Loaders:
         page: Page = await up.cache.get(
             up.key(provider.name, listing.operation, listing.parent, listing.params, ref, size),
             fetch,
-            lambda p: policy.page(judge(settled, p)),
+            lambda p: page_ttl(policy, settled, p),
             fresh=self.fresh or fresh,
             seen=self._seen,
         )

@@ -4,9 +4,11 @@ argument is still refused by the field with its code."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from tests.conftest import Gateway, Upstreams
+from gateway.clouds.healthomics.states import STATES
+from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
 from tests.live.test_incremental import bursts
 
 TREE = """query($batch: String!, $first: Int!) { batch(source: "aws", id: $batch) { name status
@@ -46,3 +48,28 @@ async def test_a_bad_page_argument_is_refused_by_the_field(
     assert body["data"]["batch"]["runs"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
     assert gateway.calls() == {"omics:GetBatch": 1}
+
+
+async def test_a_page_read_ahead_is_kept_as_long_as_its_batch_says(upstreams: Upstreams) -> None:
+    """The runs page usually answers before GetBatch: it waits for the batch's state before it
+    is kept, so a settled batch's page stays cached (a live one's only briefly), whichever
+    read answered first."""
+    ho = upstreams.emulator.healthomics
+    by_state = {STATES.batch_settled(ho.batch(b)["status"]): b for b in ho.batch_ids()}
+    assert set(by_state) == {True, False}, "the emulator has settled and live batches"
+    upstreams.emulator.faults.reset(quotas=False)
+    upstreams.emulator.faults.configure("omics", "GetBatch", latency_ms=200)
+    settings = settings_for(upstreams.url, cache={"page_ttl_seconds": 0.05})
+    try:
+        async for gw in open_gateway(upstreams, settings):
+            for settled, batch in sorted(by_state.items()):
+                gw.reset_calls()
+                await gw.data(TREE, batch=batch, first=3)
+                assert gw.calls() == {"omics:GetBatch": 1, "omics:ListRunsInBatch": 1}
+                gw.reset_calls()
+                await asyncio.sleep(0.3)  # past the live page's time to live
+                await gw.data(TREE, batch=batch, first=3)
+                relisted = gw.calls().get("omics:ListRunsInBatch", 0)
+                assert relisted == (0 if settled else 1), (settled, gw.calls())
+    finally:
+        upstreams.emulator.faults.reset(quotas=False)

@@ -3,6 +3,7 @@ same read started ahead by `batch(id:)` beside GetBatch (see gateway/graph/prefe
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from gateway.cache.policy import Settled
@@ -38,17 +39,19 @@ async def runs_page(
     return await info.context.loaders.connection(p, listing, **page, settled=settled)
 
 
-def read_runs_ahead(info: Info, source: str, batch_id: str) -> list[Record]:
+def read_runs_ahead(info: Info, source: str, batch_id: str) -> asyncio.Future[Record | None]:
     """Start each selected `runs` page now, beside GetBatch; returns where the batch goes once
-    read (its state says how long the page is kept: briefly if it answers first)."""
-    known: list[Record] = []
+    read (None if it fails). A page that answers first waits for it before it is kept: its
+    state says how long (the `runs` field waits for its batch anyway, so nothing is later)."""
+    batch: asyncio.Future[Record | None] = asyncio.get_running_loop().create_future()
 
-    def settled(_page: object) -> bool:
-        return bool(known) and STATES.batch_settled(known[0].get("status"))
+    async def settled(_page: object) -> bool:
+        record = await asyncio.shield(batch)
+        return record is not None and STATES.batch_settled(record.get("status"))
 
     for args in selected_arguments(info, "runs"):
         f = BatchRunFilters(
             args.get("submissionStatus"), args.get("runSettingId"), args.get("runId")
         )
         read_ahead(runs_page(info, source, batch_id, page_args(args), f, settled))
-    return known
+    return batch

@@ -316,9 +316,13 @@ class HealthOmicsRoots:
     async def batch(self, info: Info, source: str, batch_id: str) -> HealthOmicsBatch:
         info.context.upstream.provider_as(source, HealthOmicsProvider)
         validate_batch_id(batch_id)
-        known = read_runs_ahead(info, source, batch_id)
-        known.append(await load_batch(info, source, batch_id))
-        return HealthOmicsBatch.make(source, known[-1], True)
+        ahead = read_runs_ahead(info, source, batch_id)
+        record: Record | None = None
+        try:
+            record = await load_batch(info, source, batch_id)
+        finally:
+            ahead.set_result(record)  # a page read ahead is kept as long as its batch says
+        return HealthOmicsBatch.make(source, record, True)
 
     async def run(self, info: Info, source: str, run_id: str) -> HealthOmicsRun:
         info.context.upstream.provider_as(source, HealthOmicsProvider)
