@@ -50,8 +50,14 @@ def read_runs_ahead(info: Info, source: str, batch_id: str) -> asyncio.Future[Re
         return record is not None and STATES.batch_settled(record.get("status"))
 
     for args in selected_arguments(info, "runs"):
+        page = page_args(args)
+        if page["after"] is not None or page["before"] is not None or page["last"] is not None:
+            # Only a tree's first page is on the critical path. A walk from a cursor stays the
+            # field's alone: two walks of one listing at once may meet two views of a list
+            # that changes under them, and the paging law would answer INTERNAL, not a page.
+            continue
         f = BatchRunFilters(
             args.get("submissionStatus"), args.get("runSettingId"), args.get("runId")
         )
-        read_ahead(runs_page(info, source, batch_id, page_args(args), f, settled))
+        read_ahead(runs_page(info, source, batch_id, page, f, settled))
     return batch
