@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from benchmarks.procs import max_in_window
 from gateway.config import LimitsConfig
 from gateway.guards import pacing_burst
 from gateway.policy.persisted import sha256_hex
 from tests.conftest import Gateway, Upstreams, open_gateway, settings_for
-from tests.ratelimit.test_redis import max_in_window
 
 
 @asynccontextmanager

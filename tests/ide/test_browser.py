@@ -18,19 +18,9 @@ from gateway.app import create_app
 from gateway.emulator.server import LoopbackServer
 from gateway.graph.ids import global_id
 from tests.conftest import HO_SOURCE, Upstreams, settings_for
+from tests.ui.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 30_000
 
 

@@ -5,20 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+from benchmarks.procs import max_in_window
 from gateway.cache.redis_backend import connect
 from gateway.config import load_settings
 from gateway.ratelimit import MemoryRateLimiter
 from gateway.ratelimit.redis import RedisRateLimiter, rate_limiter_for
-
-
-def max_in_window(stamps: list[float], window: float = 1.0) -> int:
-    stamps = sorted(stamps)
-    best, lo = 0, 0
-    for hi, t in enumerate(stamps):
-        while t - stamps[lo] >= window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
 
 
 async def test_two_limiters_share_one_budget(redis_url: str) -> None:
