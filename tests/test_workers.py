@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +22,7 @@ import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from gateway.workers.accept import ReusePortLoop, hold_port
 from tests.conftest import CURSOR_KEY, Upstreams
 from tests.demo_process import ROOT, free_port
 
@@ -237,6 +239,37 @@ async def clients_per_worker(base: str, each: int) -> AsyncIterator[list[list[ht
         raise AssertionError(f"200 connections did not give {each} to each worker")
 
 
+async def test_a_burst_of_connections_is_shared_by_the_workers(
+    workers: Served, emulator: Upstreams
+) -> None:
+    """40 connections opened at once (as a load balancer or a load generator opens its pool)
+    each ask once and are kept open: both workers answer a fair share. From one shared
+    listening socket, the worker that woke first accepted the whole burst."""
+    host, port = workers.base.removeprefix("http://").split(":")
+    request = f"GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n\r\n".encode()
+    async with on_two_workers(workers.base):
+        pass  # both workers are up and accepting (the fixture waits for one)
+    async with pinned(workers.base) as (client, scraped):
+        before = await begun(client)
+        opened = await asyncio.gather(
+            *(asyncio.open_connection(host, int(port)) for _ in range(40))
+        )
+        try:
+            for _, writer in opened:
+                writer.write(request)
+            for reader, _ in opened:
+                assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+            after = await begun(client)
+        finally:
+            for _, writer in opened:
+                writer.close()
+    grown = {pid: after[pid] - before.get(pid, 0) for pid in after}
+    grown[scraped] -= 1  # the second scrape
+    served = sorted(grown.values())
+    assert sum(served) == 40 and len(served) == 2
+    assert served[0] >= 8, f"40 connections were accepted {served[0]} / {served[1]}"
+
+
 async def test_workers_draw_from_one_rate_budget(workers: Served, emulator: Upstreams) -> None:
     """Each worker paces ListRunTasks at 9/s; the emulator holds a 10/s bucket (10 to start)
     and answers 429 past it. Apart, two workers would send 18/s: 58 calls overrun it by ~16."""
@@ -393,3 +426,38 @@ def test_the_demo_with_workers_needs_redis_too(tmp_path: Path) -> None:
     done = gateway_serve("--demo", "--workers", "2", "--data-dir", str(tmp_path))
     assert done.returncode == 2, done.stderr
     assert "[cache] url" in done.stderr and "[cursors] keys" not in done.stderr
+
+
+def test_each_worker_loop_listens_on_its_own_socket_with_nodelay() -> None:
+    """The workers' loop serves the parent's held socket through a listener of its own on the
+    same port, whose connections have TCP_NODELAY (else answers wait on delayed ACKs); the held
+    socket itself never listens, so no connection can queue where nobody accepts."""
+    held = hold_port("127.0.0.1", 0)
+    port = held.getsockname()[1]
+    loop = ReusePortLoop()
+    nodelay: list[int] = []
+
+    class Answer(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            sock = transport.get_extra_info("socket")
+            nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def serve_twice_and_connect() -> None:
+        servers = [await loop.create_server(Answer, sock=held) for _ in range(2)]
+        assert {s.sockets[0].getsockname()[1] for s in servers} == {port}
+        assert held.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 0
+        for _ in range(4):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            assert await reader.read() == b""  # accepted, then closed by the server
+            writer.close()
+        for server in servers:
+            server.close()
+            await server.wait_closed()
+
+    try:
+        loop.run_until_complete(serve_twice_and_connect())
+    finally:
+        loop.close()
+        held.close()
+    assert nodelay == [1, 1, 1, 1]

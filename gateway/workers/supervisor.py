@@ -1,13 +1,14 @@
 """The parent of `gateway serve --workers N`: uvicorn's own multiprocess supervisor.
 
-uvicorn binds the port once and hands the socket to N spawned workers that accept from it
-(`uvicorn.supervisors.Multiprocess`): it restarts a worker that dies, pings each for health,
-and on SIGTERM/SIGINT sends each worker SIGTERM, so each finishes its in-flight requests within
-`[limits] shutdown_grace_seconds` and the parent exits 0 once all are gone. We use it rather than
-our own SO_REUSEPORT fork loop: it is the server we already run, with those behaviours tested
-upstream. Two things are ours: the private prometheus-client multiprocess directory (made here,
-removed on exit) and telling prometheus-client when a worker is gone (`mark_process_dead`, so
-its live gauges stop counting), which the supervisor has no hook for, hence the subclass.
+uvicorn's supervisor (`uvicorn.supervisors.Multiprocess`) spawns N workers: it restarts a
+worker that dies, pings each for health, and on SIGTERM/SIGINT sends each worker SIGTERM, so
+each finishes its in-flight requests within `[limits] shutdown_grace_seconds` and the parent
+exits 0 once all are gone. We use it rather than our own fork loop: it is the server we already
+run, with those behaviours tested upstream. Three things are ours: each worker listens on a
+socket of its own, so the kernel shares connections out (gateway/workers/accept.py); the private
+prometheus-client multiprocess directory (made here, removed on exit); and telling
+prometheus-client when a worker is gone (`mark_process_dead`, so its live gauges stop
+counting), which the supervisor has no hook for, hence the subclass.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 
 from gateway.config import Settings
 from gateway.observability.metrics import MULTIPROC_ENV
+from gateway.workers.accept import LOOP, hold_port
 from gateway.workers.worker import WorkerApp
 
 #: How long a worker may take to answer the supervisor's ping before it is killed as hung and
@@ -100,9 +102,9 @@ def run_workers(settings: Settings, workers: int, **uvicorn_options: Any) -> int
             factory=True,
             workers=workers,
             timeout_worker_healthcheck=HEALTHCHECK_SECONDS,
-            **uvicorn_options,
+            **{**uvicorn_options, "loop": LOOP},  # each worker listens on its own socket
         )
-        sock = config.bind_socket()
+        sock = hold_port(config.host, config.port)
         supervisor = Supervisor(config, [sock])
         try:
             supervisor.run()
