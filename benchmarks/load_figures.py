@@ -5,8 +5,8 @@ which the emulator enforces) beside the pacing floor those quotas impose on the 
 needs — what no client of the same account can beat — and the same query served from cache
 (0 upstream calls). Then cached queries from 50 concurrent clients against `gateway serve
 --workers 1` and `--workers 2`: p50/p95/p99, q/s, and queries per CPU-second of the gateway's
-processes (q/s per core). The load generator (aiohttp; httpx costs more CPU per request than the
-gateway) and the emulator run in this process and share the machine's cores with the gateway.
+processes (q/s per core). The cached load comes from wrk (C; benchmarks/wrk.py says why not a
+Python client); the emulator runs in this process. All share the machine's cores.
 
     .venv/bin/python -m benchmarks.load_figures [--seconds 5] [--clients 50]
 """
@@ -30,6 +30,7 @@ import aiohttp
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
+from benchmarks import wrk
 from benchmarks.procs import demo_credentials, free_port, redis_process, toml_config
 from gateway.config import DEFAULT_UPSTREAM_RATES
 from gateway.emulator.app import Emulator, create_emulator
@@ -212,33 +213,16 @@ async def cached_load(
     seconds: float,
     parent: psutil.Process,
 ) -> dict[str, Any]:
-    """`clients` concurrent clients cycling through `mix` for `seconds` (after as long a warm-up
-    at the same load, so every worker has kept every answer)."""
-    connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(connector=connector, headers={"X-API-Key": key}) as http:
-        latencies: list[float] = []
-        failures = 0
-
-        async def client(offset: int, until: float, record: bool) -> None:
-            nonlocal failures
-            i = offset
-            while time.perf_counter() < until:
-                start = time.perf_counter()
-                async with http.post(base + "/graphql", json=mix[i % len(mix)]) as resp:
-                    await resp.read()
-                    if resp.status != 200:
-                        failures += 1
-                if record:
-                    latencies.append(time.perf_counter() - start)
-                i += 1
-
-        warm_until = time.perf_counter() + seconds
-        await asyncio.gather(*(client(i * 7, warm_until, False) for i in range(clients)))
+    """`clients` concurrent connections (wrk, benchmarks/wrk.py) cycling through `mix` for
+    `seconds`, after as long a warm-up at the same load, so every worker has kept every answer."""
+    url, headers = base + "/graphql", {"X-API-Key": key}
+    await asyncio.to_thread(wrk.run, url, mix, headers, connections=clients, seconds=seconds)
+    async with aiohttp.ClientSession() as http:
         split_before = await per_worker(http, base)
         cpu_before = cpu_seconds(parent)
-        start = time.perf_counter()
-        await asyncio.gather(*(client(i * 7, start + seconds, True) for i in range(clients)))
-        wall = time.perf_counter() - start
+        load = await asyncio.to_thread(
+            wrk.run, url, mix, headers, connections=clients, seconds=seconds
+        )
         cpu = cpu_seconds(parent) - cpu_before
         split_after = await per_worker(http, base)
         fallbacks = sum(
@@ -246,20 +230,15 @@ async def cached_load(
             for s in await scrape(http, base)
             if s.name == "gateway_redis_transitions_total" and s.labels["to"] == "memory"
         )
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        return 1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))]
-
     served = {pid: split_after[pid] - split_before.get(pid, 0) for pid in split_after}
     return {
-        "queries": len(latencies),
-        "qps": len(latencies) / wall,
-        "wall": wall,
-        "p50": pct(0.5),
-        "p95": pct(0.95),
-        "p99": pct(0.99),
-        "failures": failures,
+        "queries": load.requests,
+        "qps": load.qps,
+        "wall": load.seconds,
+        "p50": load.p50,
+        "p95": load.p95,
+        "p99": load.p99,
+        "failures": load.failures,
         "cpu": cpu,
         "fallbacks": fallbacks,
         "split": sorted(served.values(), reverse=True),

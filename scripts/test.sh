@@ -6,11 +6,13 @@ bash scripts/setup.sh
 
 # Real peers the tests start on loopback: redis-server for the Redis backends, Debian's chromium
 # for the GraphiQL browser test (never a downloaded browser build), Debian's postgresql for the
-# run catalogue (tests/pgd.py runs a private cluster; its server is not started as a service).
+# run catalogue (tests/pgd.py runs a private cluster; its server is not started as a service);
+# wrk, the benchmarks' HTTP load generator.
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)  # the load figures' generator (benchmarks/wrk.py)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "== installing ${missing[*]} (apt-get)"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -1,14 +1,19 @@
 """The benchmarks' own code keeps running: the naive anchor answers the reference tree shape with
 one upstream call per field it resolves (no loaders, no cache) — what it is there to show; the
-raw client makes the tree's calls and the CPU decomposition sees each stage of them."""
+raw client makes the tree's calls and the CPU decomposition sees each stage of them; the load
+generator sends what it is given and counts what failed."""
 
 from __future__ import annotations
 
 import cProfile
+import json
 import time
+from collections import Counter
+from typing import Any
 
-from benchmarks import decompose, load_figures, naive
+from benchmarks import decompose, load_figures, naive, wrk
 from benchmarks.raw import RawClient
+from gateway.emulator.server import LoopbackServer
 from tests.conftest import Gateway, Upstreams
 
 
@@ -92,3 +97,35 @@ def test_profiled_frames_are_attributed_to_their_stage() -> None:
         ("/py/asyncio/base_events.py", "_run_once"): "rest (event loop, other)",
     }
     assert {k: decompose.classify(*k) for k in cases} == cases
+
+
+def test_wrk_cycles_through_the_bodies_and_counts_what_failed() -> None:
+    """The load figures' generator: every body is sent with the headers given, and an answer
+    that is not 2xx counts as a failure rather than a served query."""
+    seen: Counter[str] = Counter()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        sent = json.loads(body)["q"]
+        seen[sent] += 1
+        key = dict(scope["headers"]).get(b"x-api-key")
+        status = 200 if sent != "bad" and key == b"k" else 500
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    bodies = [{"q": "a"}, {"q": "b"}, {"q": "bad"}]
+    with LoopbackServer(app) as server:
+        load = wrk.run(
+            server.url + "/graphql", bodies, {"X-API-Key": "k"}, connections=4, seconds=1
+        )
+    assert set(seen) == {"a", "b", "bad"}
+    assert load.requests == sum(seen.values()) > 30
+    assert load.failures == seen["bad"] > 0
+    assert 0 < load.p50 <= load.p95 <= load.p99 <= load.max
