@@ -126,6 +126,9 @@ def test_wrk_cycles_through_the_bodies_and_counts_what_failed() -> None:
             server.url + "/graphql", bodies, {"X-API-Key": "k"}, connections=4, seconds=1
         )
     assert set(seen) == {"a", "b", "bad"}
-    assert load.requests == sum(seen.values()) > 30
-    assert load.failures == seen["bad"] > 0
+    # wrk counts what was answered before its deadline: up to one request per connection
+    # reached the server unanswered.
+    assert load.requests <= sum(seen.values()) <= load.requests + 4
+    assert seen["bad"] - 4 <= load.failures <= seen["bad"]
+    assert load.failures > 0 and load.requests > 30
     assert 0 < load.p50 <= load.p95 <= load.p99 <= load.max
