@@ -1,10 +1,12 @@
 """Debian's chromium under Playwright for the dashboard tests: every request off 127.0.0.1 is
 aborted and recorded, console errors are collected, axe-core (pinned in tests/ui/js) is run on
-demand, and screenshots of a view at both sizes go to artifacts/ui/."""
+demand, and screenshots of a view at both sizes go to build/artifacts/ui/ (not committed; the
+README's copies in artifacts/ui/ are refreshed with `UI_SCREENSHOTS=artifacts/ui pytest tests/ui`)."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,7 +17,9 @@ from playwright.async_api import Page, Request, Route, async_playwright, expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "ui"
+ROOT = Path(__file__).resolve().parents[2]
+# Each run's screenshots differ by their times: kept out of the tree unless asked for.
+ARTIFACTS = ROOT / os.environ.get("UI_SCREENSHOTS", "build/artifacts/ui")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -1,7 +1,7 @@
 """The dashboard in Debian's chromium against a demo-like gateway: each view shows what the API
 answers, filters and paging work (pages held are not fetched again), the timeline has one bar
 per task, the log pane pages back, the live view follows the emulator's clock, and axe-core
-finds no serious or critical violation. Screenshots of every view go to artifacts/ui/."""
+finds no serious or critical violation. Screenshots of every view go to build/artifacts/ui/."""
 
 from __future__ import annotations
 
