@@ -81,14 +81,15 @@ def shapes(emulator: Emulator, count: int) -> dict[str, list[dict[str, Any]]]:
 
 
 def pacing_floor(calls: dict[str, int]) -> tuple[float, str]:
-    """Seconds the documented quotas impose on `calls` (`omics:Op` → count): each paced
-    operation spreads its n calls over (n − 1) / quota; operations have separate quotas, so the
-    slowest one is the floor."""
-    floor, why = 0.0, "no paced operation called twice"
+    """Seconds the documented quotas impose on `calls` (`omics:Op` → count). A quota is a token
+    bucket holding one second of calls (as the emulator enforces it; AWS documents the rate
+    only), so n calls of an operation need (n − quota) / quota past the first second's worth;
+    operations have separate quotas, so the slowest one is the floor."""
+    floor, why = 0.0, "every paced operation fits its bucket"
     for key, n in calls.items():
         quota = DEFAULT_UPSTREAM_RATES.get(f"healthomics:{key.split(':', 1)[1]}")
-        if quota is not None and (n - 1) / quota > floor:
-            floor, why = (n - 1) / quota, f"{n} {key.split(':', 1)[1]} at {quota:.0f}/s"
+        if quota is not None and (n - quota) / quota > floor:
+            floor, why = (n - quota) / quota, f"{n} {key.split(':', 1)[1]} at {quota:.0f}/s"
     return floor, why
 
 
