@@ -8,6 +8,7 @@ connections to three clouds.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -309,9 +310,14 @@ def create_app(
         if catalog is not None:
             await open_catalog(catalog, up)
         pushing = start_consumer(pushed)
+        # What exists once started (schema, settings, clients) lives as long as the app: frozen,
+        # the collector stops walking it, so a request no longer pays for promoting it through
+        # the generations (~2 ms a pass) nor a full pass over it (~100 ms). Unfrozen at exit.
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             await stop_consumer(pushing)
             if catalog is not None:
                 await catalog.aclose()

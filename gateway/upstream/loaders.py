@@ -300,6 +300,16 @@ class Loaders:
             window = await walker.backward(last, before_data)
         return Connection(window, codec, conn)
 
+    async def opening_page(
+        self, provider: Provider, listing: Listing, first: int | None, settled: Settled = False
+    ) -> None:
+        """Read now the page a `first: n` connection from the list's start reads first
+        (`Walker.forward`: n + 1 items, within the listing's page size), so that the
+        connection, asked later, joins it; nothing is read for arguments it would refuse."""
+        check_page_args(first, None)
+        assert first is not None
+        await self.view_page(provider, listing, None, min(first + 1, listing.max_page), settled)
+
     async def walk_all(
         self, provider: Provider, listing: Listing, settled: Settled = False
     ) -> list[Any]:

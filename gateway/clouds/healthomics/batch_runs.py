@@ -1,5 +1,6 @@
-"""A HealthOmics batch's runs as ListRunsInBatch pages them: the `runs` field's read, and the
-same read started ahead by `batch(id:)` beside GetBatch (see gateway/graph/prefetch.py)."""
+"""A HealthOmics batch's runs as ListRunsInBatch pages them: the `runs` field's read, and its
+opening page read ahead by `batch(id:)` beside GetBatch (see gateway/graph/prefetch.py). Ahead,
+only the upstream read: the field builds the connection from that page once, when it asks."""
 
 from __future__ import annotations
 
@@ -33,10 +34,19 @@ async def runs_page(
     f: BatchRunFilters,
     settled: Settled,
 ) -> Connection:
-    """The batch's runs as ListRunsInBatch pages them (the field, or a read ahead of it)."""
+    """The batch's runs as ListRunsInBatch pages them: the `runs` field's connection."""
     p = info.context.upstream.provider_as(source, HealthOmicsProvider)
     listing = p.runs_in_batch(batch_id, f.submission_status, f.run_setting_id, f.run_id)
     return await info.context.loaders.connection(p, listing, **page, settled=settled)
+
+
+async def opening_page(
+    info: Info, source: str, batch_id: str, first: int | None, f: BatchRunFilters, settled: Settled
+) -> None:
+    """The page `runs_page` reads first for `first` from the list's start, read now."""
+    p = info.context.upstream.provider_as(source, HealthOmicsProvider)
+    listing = p.runs_in_batch(batch_id, f.submission_status, f.run_setting_id, f.run_id)
+    await info.context.loaders.opening_page(p, listing, first, settled)
 
 
 def read_runs_ahead(info: Info, source: str, batch_id: str) -> asyncio.Future[Record | None]:
@@ -59,5 +69,5 @@ def read_runs_ahead(info: Info, source: str, batch_id: str) -> asyncio.Future[Re
         f = BatchRunFilters(
             args.get("submissionStatus"), args.get("runSettingId"), args.get("runId")
         )
-        read_ahead(runs_page(info, source, batch_id, page, f, settled))
+        read_ahead(opening_page(info, source, batch_id, page["first"], f, settled))
     return batch
