@@ -4,11 +4,13 @@ The rollups (`catalog_run_stats`, and `catalog_run_stats_wf` per workflow) hold,
 of creation × source × state × provider × deleted, the run count and a JSON histogram of their
 durations by bucket, so 30 days are a few hundred rows at any scale; triggers on
 `catalog_runs` keep them (migration 0002). A query reads whole days from them and the partial
-days at the ends of its created window from the runs themselves, bucketed the same way, so
-counts stay exact and a percentile is the representative of the bucket holding the exact
-nearest-rank duration: within `ERROR_BOUND` of it (relative). Buckets grow by `RATIO`:
-[lo, hi) with hi = max(lo + 1, ⌈lo × 1.1⌉) and representative √(lo × (hi − 1)), so a duration
-in it is within √1.1 − 1 < 4.9% of it; durations under about 10 ms get a bucket each (exact).
+days at the ends of its created window from the runs themselves, bucketed the same way
+(PostgreSQL searches the bucket bounds with `width_bucket`; SQLite looks them up as the
+triggers do), so counts stay exact and a percentile is the representative of the bucket
+holding the exact nearest-rank duration: within `ERROR_BOUND` of it (relative). Buckets grow
+by `RATIO`: [lo, hi) with hi = max(lo + 1, ⌈lo × 1.1⌉) and representative √(lo × (hi − 1)),
+so a duration in it is within √1.1 − 1 < 4.9% of it; durations under about 10 ms get a bucket
+each (exact).
 Filters the rollups do not carry (name, tags, batch, stopped window, an empty workflow) take
 the exact path (`queries.stats`/`queries.count`). Scoping stays in the SQL: every part of the
 statement is limited to the caller's source keys.
@@ -16,10 +18,11 @@ statement is limited to the caller's source keys.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from itertools import accumulate
 from typing import Any
 
@@ -159,6 +162,14 @@ def _table(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Table:
     return run_stats_wf if q.StatsKey.WORKFLOW in keys or query.workflow is not None else run_stats
 
 
+@contextlib.asynccontextmanager
+async def _reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for one read statement, in AUTOCOMMIT: a statement is its own snapshot
+    anyway, and PostgreSQL is spared the BEGIN and ROLLBACK round trips around it."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
 async def count(engine: AsyncEngine, query: q.RunQuery) -> int:
     """The exact number of runs matching `query` (the rollups' counts where they can)."""
     if not answerable(query):
@@ -172,7 +183,7 @@ async def count(engine: AsyncEngine, query: q.RunQuery) -> int:
     for lo, hi in edges:  # the partial days, in the same statement
         part = _edge(query, lo, hi).where()
         total = total + select(func.count()).select_from(runs).where(*part).scalar_subquery()
-    async with engine.connect() as conn:
+    async with _reading(engine) as conn:
         return int(await conn.scalar(select(total)) or 0)
 
 
@@ -237,8 +248,7 @@ async def stats(
     _, _, edges = _days(query)
     counts: dict[tuple[Any, ...], int] = {}
     hists: dict[tuple[Any, ...], dict[str, int]] = {}  # bucket (as JSON keys it) → runs
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+    async with _reading(engine) as conn:
         buckets = await _buckets(conn)
         lowers = buckets.lowers if engine.dialect.name == "postgresql" else None
         parts = [_rollup_part(_table(query, keys), query, keys)]
