@@ -4,11 +4,13 @@ The rollups (`catalog_run_stats`, and `catalog_run_stats_wf` per workflow) hold,
 of creation × source × state × provider × deleted, the run count and a JSON histogram of their
 durations by bucket, so 30 days are a few hundred rows at any scale; triggers on
 `catalog_runs` keep them (migration 0002). A query reads whole days from them and the partial
-days at the ends of its created window from the runs themselves, bucketed the same way, so
-counts stay exact and a percentile is the representative of the bucket holding the exact
-nearest-rank duration: within `ERROR_BOUND` of it (relative). Buckets grow by `RATIO`:
-[lo, hi) with hi = max(lo + 1, ⌈lo × 1.1⌉) and representative √(lo × (hi − 1)), so a duration
-in it is within √1.1 − 1 < 4.9% of it; durations under about 10 ms get a bucket each (exact).
+days at the ends of its created window from the runs themselves, bucketed the same way
+(PostgreSQL searches the bucket bounds with `width_bucket`; SQLite looks them up as the
+triggers do), so counts stay exact and a percentile is the representative of the bucket
+holding the exact nearest-rank duration: within `ERROR_BOUND` of it (relative). Buckets grow
+by `RATIO`: [lo, hi) with hi = max(lo + 1, ⌈lo × 1.1⌉) and representative √(lo × (hi − 1)),
+so a duration in it is within √1.1 − 1 < 4.9% of it; durations under about 10 ms get a bucket
+each (exact).
 Filters the rollups do not carry (name, tags, batch, stopped window, an empty workflow) take
 the exact path (`queries.stats`/`queries.count`). Scoping stays in the SQL: every part of the
 statement is limited to the caller's source keys.
@@ -16,18 +18,23 @@ statement is limited to the caller's source keys.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import AsyncIterator, Sequence
+from itertools import accumulate
 from typing import Any
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     Select,
     Table,
     Text,
+    bindparam,
     case,
     cast,
     func,
@@ -36,6 +43,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.catalog import queries as q
@@ -75,15 +83,25 @@ def _days(query: q.RunQuery) -> tuple[int | None, int | None, list[tuple[int, in
     return first, end, edges
 
 
-def _bucket(row_started: Any, row_stopped: Any) -> Any:
-    """The bucket of a run's duration, as the triggers compute it (-1: no duration)."""
-    found = (
-        select(stats_buckets.c.bucket)
-        .where(stats_buckets.c.lower_ms <= row_stopped - row_started)
-        .order_by(stats_buckets.c.lower_ms.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+def _bucket(row_started: Any, row_stopped: Any, lowers: Sequence[int] | None) -> Any:
+    """The bucket of a run's duration, as the triggers compute it (-1: no duration).
+
+    With `lowers` (PostgreSQL: every bucket's lower bound, in bucket order) it is one
+    `width_bucket` binary search in C; else the triggers' own lookup of the bucket table, run
+    once per row — on PostgreSQL that subplan was most of a partial day's cost.
+    """
+    duration = row_stopped - row_started
+    if lowers is not None:
+        bounds = bindparam("bucket_lowers", list(lowers), type_=ARRAY(BigInteger), unique=True)
+        found: Any = func.width_bucket(duration, bounds) - 1
+    else:
+        found = (
+            select(stats_buckets.c.bucket)
+            .where(stats_buckets.c.lower_ms <= duration)
+            .order_by(stats_buckets.c.lower_ms.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
     return case((or_(row_started.is_(None), row_stopped.is_(None)), -1), else_=found)
 
 
@@ -119,7 +137,9 @@ def _edge(query: q.RunQuery, lo: int, hi: int) -> q.RunQuery:
     return dataclasses.replace(query, created_after=lo, created_before=hi)
 
 
-def _rows_part(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Select[Any]:
+def _rows_part(
+    query: q.RunQuery, keys: Sequence[q.StatsKey], lowers: Sequence[int] | None
+) -> Select[Any]:
     """Runs of a partial day (`_edge`), read from the runs themselves and bucketed."""
     c = runs.c
     cols = []
@@ -130,7 +150,7 @@ def _rows_part(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Select[Any]:
             cols.append(func.coalesce(c.workflow, ""))
         else:
             cols.append(c[k.value])
-    bucket = _bucket(c.started_ms, c.stopped_ms)
+    bucket = _bucket(c.started_ms, c.stopped_ms, lowers)
     return (
         select(*cols, func.count(), cast(null(), Text), bucket)
         .where(*query.where())
@@ -140,6 +160,14 @@ def _rows_part(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Select[Any]:
 
 def _table(query: q.RunQuery, keys: Sequence[q.StatsKey]) -> Table:
     return run_stats_wf if q.StatsKey.WORKFLOW in keys or query.workflow is not None else run_stats
+
+
+@contextlib.asynccontextmanager
+async def _reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for one read statement, in AUTOCOMMIT: a statement is its own snapshot
+    anyway, and PostgreSQL is spared the BEGIN and ROLLBACK round trips around it."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 async def count(engine: AsyncEngine, query: q.RunQuery) -> int:
@@ -155,36 +183,58 @@ async def count(engine: AsyncEngine, query: q.RunQuery) -> int:
     for lo, hi in edges:  # the partial days, in the same statement
         part = _edge(query, lo, hi).where()
         total = total + select(func.count()).select_from(runs).where(*part).scalar_subquery()
-    async with engine.connect() as conn:
+    async with _reading(engine) as conn:
         return int(await conn.scalar(select(total)) or 0)
 
 
-#: bucket → the duration (ms) a percentile falling in it answers: data frozen by migration
-#: 0002, the same in every catalogue database, so read once per process.
-_REPS: dict[int, float] = {}
+@dataclasses.dataclass(frozen=True)
+class _Buckets:
+    """The bucket table: data frozen by migration 0002, the same in every catalogue database,
+    so read once per process."""
+
+    #: bucket → the duration (ms) a percentile falling in it answers.
+    reps: dict[int, float]
+    #: Every bucket's lower bound in bucket order, when buckets are numbered 0, 1, … in the
+    #: order of their bounds (as 0002 made them): what `width_bucket` searches.
+    lowers: list[int] | None
 
 
-async def _reps(conn: AsyncConnection) -> dict[int, float]:
-    if not _REPS:
-        rows = await conn.execute(select(stats_buckets.c.bucket, stats_buckets.c.rep_ms))
-        _REPS.update({int(r.bucket): float(r.rep_ms) for r in rows})
-    return _REPS
+_BUCKETS: list[_Buckets] = []
+
+
+async def _buckets(conn: AsyncConnection) -> _Buckets:
+    if not _BUCKETS:
+        b = stats_buckets.c
+        rows = (
+            await conn.execute(select(b.bucket, b.lower_ms, b.rep_ms).order_by(b.lower_ms))
+        ).all()
+        numbered = [int(r.bucket) for r in rows] == list(range(len(rows)))
+        _BUCKETS.append(
+            _Buckets(
+                reps={int(r.bucket): float(r.rep_ms) for r in rows},
+                lowers=[int(r.lower_ms) for r in rows] if numbered else None,
+            )
+        )
+    return _BUCKETS[0]
 
 
 def _percentiles(hist: dict[str, int], reps: dict[int, float]) -> tuple[Any, Any, Any]:
-    """Nearest-rank p50 and p95 and the max, each the representative of its bucket (ms)."""
-    timed = sorted((int(b), n) for b, n in hist.items() if n > 0)
-    total = sum(n for _, n in timed)
-    if not total:
+    """Nearest-rank p50 and p95 and the max, each the representative of its bucket (ms).
+
+    Hundreds of groups per answer: the walk is a sort, a running sum and two binary searches.
+    """
+    ordered = sorted(hist, key=int)
+    counts = [hist[b] for b in ordered]
+    if counts and min(counts) <= 0:  # buckets a run moved out of (0) count for nothing
+        ordered = [b for b, n in zip(ordered, counts, strict=True) if n > 0]
+        counts = [n for n in counts if n > 0]
+    if not counts:
         return None, None, None
-    ranks = [(total * p + 99) // 100 for p in (50, 95)]
-    found: list[float] = []
-    seen = 0
-    for b, n in timed:
-        seen += n
-        while len(found) < 2 and seen >= ranks[len(found)]:
-            found.append(reps[b])
-    return found[0], found[1], reps[timed[-1][0]]
+    running = list(accumulate(counts))
+    total = running[-1]
+    p50 = ordered[bisect_left(running, (total * 50 + 99) // 100)]
+    p95 = ordered[bisect_left(running, (total * 95 + 99) // 100)]
+    return reps[int(p50)], reps[int(p95)], reps[int(ordered[-1])]
 
 
 async def stats(
@@ -198,33 +248,38 @@ async def stats(
     _, _, edges = _days(query)
     counts: dict[tuple[Any, ...], int] = {}
     hists: dict[tuple[Any, ...], dict[str, int]] = {}  # bucket (as JSON keys it) → runs
-    async with engine.connect() as conn:
-        reps = await _reps(conn)
+    async with _reading(engine) as conn:
+        buckets = await _buckets(conn)
+        lowers = buckets.lowers if engine.dialect.name == "postgresql" else None
         parts = [_rollup_part(_table(query, keys), query, keys)]
-        parts += [_rows_part(_edge(query, lo, hi), keys) for lo, hi in edges]
+        parts += [_rows_part(_edge(query, lo, hi), keys, lowers) for lo, hi in edges]
         stmt = union_all(*parts) if len(parts) > 1 else parts[0]
-        for row in await conn.execute(stmt):
-            key = tuple(row[:width])
-            counts[key] = counts.get(key, 0) + int(row[width])
-            raw, bucket = row[width + 1], row[width + 2]
-            if raw is not None:  # a rollup row: its histogram
-                parsed: dict[str, int] = orjson.loads(raw)
-                hist = hists.get(key)
-                if hist is None:
-                    hists[key] = parsed
-                else:
-                    for b, n in parsed.items():
-                        hist[b] = hist.get(b, 0) + n
-            elif bucket is not None and bucket >= 0:  # a partial day's runs in one bucket
-                hist = hists.setdefault(key, {})
-                hist[str(bucket)] = hist.get(str(bucket), 0) + int(row[width])
+        rows = (await conn.execute(stmt)).all()
+    for row in rows:
+        key = row[:width]
+        n = int(row[width])
+        counts[key] = counts.get(key, 0) + n
+        raw = row[width + 1]
+        if raw is not None:  # a rollup row: its histogram
+            parsed: dict[str, int] = orjson.loads(raw)
+            hist = hists.get(key)
+            if hist is None:
+                hists[key] = parsed
+            else:
+                get = hist.get
+                for b, m in parsed.items():
+                    hist[b] = get(b, 0) + m
+        elif (bucket := row[width + 2]) is not None and bucket >= 0:  # partial-day runs
+            hist = hists.setdefault(key, {})
+            b = str(bucket)
+            hist[b] = hist.get(b, 0) + n
     if not keys and not counts:
         counts[()] = 0  # one group of everything, as the exact path answers
     groups = []
     for key, total in counts.items():
         if total <= 0 and keys:
             continue
-        p50, p95, mx = _percentiles(hists.get(key, {}), reps)
+        p50, p95, mx = _percentiles(hists.get(key, {}), buckets.reps)
         values: dict[q.StatsKey, Any] = {}
         for k, v in zip(keys, key, strict=True):
             if k is q.StatsKey.WORKFLOW and v == "":

@@ -52,6 +52,19 @@ def _defaults(cls: Any) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]] | 
     return plain, tuple(factories)
 
 
+@cache
+def _fields(cls: Any) -> tuple[dict[str, str], dict[str, tuple[str, Any]]]:
+    """`_plan` split in two: upstream key → python name for plain values, and the nested ones
+    (built with their own type), so the common case is one lookup per record key."""
+    plain, nested = {}, {}
+    for key, (name, sub) in _plan(cls).items():
+        if sub is None:
+            plain[key] = name
+        else:
+            nested[key] = (name, sub)
+    return plain, nested
+
+
 def build(cls: type[T], record: Mapping[str, Any] | None, **extra: Any) -> T:
     """An instance of `cls` from `record`; fields named in `extra` are set from it instead.
 
@@ -59,26 +72,32 @@ def build(cls: type[T], record: Mapping[str, Any] | None, **extra: Any) -> T:
     `__init__` (keyword parsing for ~30 fields) is skipped and only the keys the record has are
     visited: defaults, then the record, then `extra` go straight into the instance's `__dict__`.
     """
-    plan = _plan(cast(Any, cls))
+    return _build(cls, record, extra)
+
+
+def _build(cls: type[T], record: Mapping[str, Any] | None, extra: dict[str, Any]) -> T:
     defaults = _defaults(cast(Any, cls))
     state: dict[str, Any] = {} if defaults is None else defaults[0].copy()
     if record:
-        get = plan.get
+        plain, nested = _fields(cast(Any, cls))
+        get = plain.get
         for key, value in record.items():
-            target = get(key)
-            if target is not None:
-                name, sub = target
-                state[name] = build(sub, value) if sub is not None and value is not None else value
+            name = get(key)
+            if name is not None:
+                state[name] = value
+            elif nested and key in nested:
+                name, sub = nested[key]
+                state[name] = None if value is None else _build(sub, value, {})
     state.update(extra)
     if defaults is None:
-        for name, _ in plan.values():
+        for name, _ in _plan(cast(Any, cls)).values():
             state.setdefault(name, None)
         return cls(**state)
     for name, factory in defaults[1]:
         if name not in state:
             state[name] = factory()
     obj: T = object.__new__(cls)
-    obj.__dict__.update(state)
+    obj.__dict__ = state  # a fresh dict holding every field: what `__init__` would have made
     return obj
 
 
@@ -93,14 +112,10 @@ def build_node(
 ) -> T:
     """`build` for a Node type: its global id (of `key`, else the native id), source and native
     id set in one place; `extra` carries the rest (provider, state, times)."""
-    return build(
-        cls,
-        record,
-        id=global_id(cls.__name__, source, key or native_id),
-        source=source,
-        native_id=native_id,
-        **extra,
-    )
+    extra["id"] = global_id(cls.__name__, source, key or native_id)
+    extra["source"] = source
+    extra["native_id"] = native_id
+    return _build(cls, record, extra)
 
 
 class Detailed:

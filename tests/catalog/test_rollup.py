@@ -231,6 +231,52 @@ async def test_stated_bound_and_exact_fallback(engine: AsyncEngine) -> None:
     check(await rollup.stats(engine, query, keys), brute(rows, set(), query, keys), keys, 0.0)
 
 
+async def test_partial_days_bucket_as_the_triggers_do(engine: AsyncEngine) -> None:
+    """Runs read from a partial day land in the very bucket the rollups hold them in, at and
+    around bucket bounds too (PostgreSQL searches the bounds with `width_bucket`)."""
+    from gateway.catalog.tables import stats_buckets
+
+    async with engine.connect() as conn:
+        lowers = [int(v) for v in await conn.scalars(select(stats_buckets.c.lower_ms))]
+    bounds = sorted(v for v in lowers if 0 < v < 10**13)
+    durations = {0, -5, 10**13 + 5, *bounds[:12], *bounds[-3:]}
+    durations |= {v - 1 for v in bounds[::15]} | {v + 1 for v in bounds[::15]}
+    store, source = Store(engine), uuid.uuid4().hex
+    day = BASE + 40 * DAY_MS
+    rows = []
+    for i, duration in enumerate(sorted(durations)):
+        created = day + 3_600_000 + i
+        rows.append(
+            RunRow(
+                native_id=f"w{i}",
+                provider=HO,
+                name=None,
+                status="COMPLETED",
+                state=RunState.SUCCEEDED,
+                settled=True,
+                workflow=f"wf-{i}",  # one group per run: its bucket's representative
+                batch_id=None,
+                created_ms=created,
+                started_ms=created,
+                stopped_ms=created + duration,
+                tags={},
+                record={"id": f"w{i}"},
+            )
+        )
+    await store.upsert_runs(source, rows)
+    keys = [q.StatsKey.WORKFLOW]
+    whole = q.RunQuery(source_keys=(source,), created_after=day, created_before=day + DAY_MS)
+    partial = q.RunQuery(
+        source_keys=(source,), created_after=day + 1, created_before=day + DAY_MS - 1
+    )
+    from_rollups = await rollup.stats(engine, whole, keys)
+    from_rows = await rollup.stats(engine, partial, keys)
+    assert len(from_rollups) == len(rows)
+    assert [(g.keys, g.count, g.p50, g.p95, g.max) for g in from_rows] == [
+        (g.keys, g.count, g.p50, g.p95, g.max) for g in from_rollups
+    ]
+
+
 async def _rollup_rows(eng: AsyncEngine) -> list[tuple[Any, ...]]:
     """The rollup's rows of runs that exist, histograms without emptied buckets."""
     out = []
