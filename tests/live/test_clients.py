@@ -117,7 +117,8 @@ def test_meros_reads_the_multipart_parts(live: Live) -> None:
     out = node("meros", live.url, STREAMED, b=batch)
     assert out["status"] == 200 and out["contentType"].startswith("multipart/mixed")
     parts = out["parts"]
-    assert len(parts) > 2 and parts[0]["hasNext"] is True and parts[-1]["hasNext"] is False
+    # The streamed runs may arrive in one coalesced part or several, as they are ready.
+    assert len(parts) >= 2 and parts[0]["hasNext"] is True and parts[-1]["hasNext"] is False
     merged = merge(parts)
     assert merged["errors"] == []
     assert strip_cursors(merged["data"]) == strip_cursors(plain(live, batch))
