@@ -55,7 +55,12 @@ from gateway.policy.audit import audit_kept, audit_refused
 from gateway.policy.incremental import is_incremental
 from gateway.policy.limits import charge_quota
 from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries, refusal
-from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER, tracing_extension
+from gateway.policy.telemetry import (
+    STATS_EXTENSION,
+    STATS_HEADER,
+    error_codes,
+    tracing_extension,
+)
 from gateway.schema import build_schema
 from gateway.security.auth import ANONYMOUS, Authenticator, Principal, credential_from_payload
 from gateway.security.body import JsonGuard
@@ -218,15 +223,19 @@ class GatewayGraphQL(SpecGraphQL):
                 getattr(request, "headers", None),
             )
         if key is not None and not context.loaders.fresh:
+            started = time.perf_counter()
             kept = self.responses.get(key)
             if kept is not None:
                 # A kept answer costs no upstream call, but it is still one of the client's
-                # queries, charged at its estimate and audited like any other.
+                # queries: charged at its estimate, audited and counted like any other.
+                name = kept.operation or request_data.operation_name
                 refused = charge_quota(context, self.settings, calls=kept.estimate)
                 if refused is not None:
+                    hooks.operation(name, "error", error_codes([refused]), None)
                     return ExecutionResult(data=None, errors=[refused])
-                audit_kept(context, request_data.operation_name, kept.sources, kept.estimate)
+                audit_kept(context, name, kept.sources, kept.estimate)
                 data, extensions = kept.decode()
+                hooks.operation(name, "success", [], time.perf_counter() - started)
                 return ExecutionResult(data=data, errors=None, extensions=extensions)
         result: ExecutionResult = await super().execute_single(
             request=request,
@@ -241,7 +250,15 @@ class GatewayGraphQL(SpecGraphQL):
             expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
             estimate = context.cost.calls if context.cost is not None else 1
             sources = sorted(context.budget.calls) if context.budget is not None else []
-            self.responses.keep(key, result.data, result.extensions, estimate, sources, expires)
+            self.responses.keep(
+                key,
+                result.data,
+                result.extensions,
+                estimate,
+                sources,
+                expires,
+                context.operation or request_data.operation_name,
+            )
         return result
 
 

@@ -48,6 +48,8 @@ class KeptAnswer:
     encoded: bytes
     estimate: int
     sources: list[str]
+    #: The operation's name as executed, for the metrics and audit line of each answer from it.
+    operation: str | None = None
 
     def decode(self) -> tuple[Any, Any]:
         """(data, extensions) as they were kept."""
@@ -69,12 +71,14 @@ class ResponseCache(ExpiringLRU):
         estimate: int,
         sources: list[str],
         expires_at: float,
+        operation: str | None = None,
     ) -> None:
         body: dict[str, Any] = {"data": data}
         if extensions:
             body["extensions"] = extensions
         encoded = orjson.dumps(body)
-        self.put(key, KeptAnswer(encoded, estimate, sources), expires_at, len(encoded) + 200)
+        kept = KeptAnswer(encoded, estimate, sources, operation)
+        self.put(key, kept, expires_at, len(encoded) + 200)
 
     def get(self, key: str) -> KeptAnswer | None:
         found = self.entry(key)

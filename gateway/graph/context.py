@@ -53,6 +53,9 @@ class Context:
     #: Set by the query guard: the operation's estimate and the upstream calls it made.
     cost: Cost | None = None
     budget: CallBudget | None = None
+    #: The operation's name as executed (the document's, when the request named none): what a
+    #: kept answer of it is counted and audited as.
+    operation: str | None = None
     #: graphql-transport-ws `connection_init` payload (Strawberry sets it over WebSocket).
     connection_params: Any = None
 

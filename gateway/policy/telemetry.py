@@ -48,6 +48,8 @@ class Telemetry(SchemaExtension):
         result = initial(ctx.result)
         errors = list(result.errors or []) if result else list(ctx.pre_execution_errors or [])
         data = result.data if result else None
+        if hasattr(ctx.context, "operation"):
+            ctx.context.operation = ctx.operation_name
         hooks.operation(
             ctx.operation_name,
             outcome_of(data, errors),

@@ -98,3 +98,20 @@ async def test_rate_limit_waits_and_breaker_state_are_exposed() -> None:
     assert 'gateway_rate_limit_waits_total{key="acct:DescribeRuns"} 2.0' in text
     assert 'gateway_breaker_state{source="tencent",state="open"} 1.0' in text
     assert 'gateway_breaker_state{source="tencent",state="closed"} 0.0' in text
+
+
+async def test_an_answer_from_the_kept_answers_is_still_counted(gateway: Gateway) -> None:
+    """Under load most answers come from the kept answers: they are requests like any other in
+    `gateway_graphql_requests_total` and its latency histogram, with no upstream call."""
+    batch_id = busy_batch(gateway)
+    first = await gateway.data(TREE, batch=batch_id)
+    gateway.reset_calls()
+    assert await gateway.data(TREE, batch=batch_id) == first
+    assert gateway.calls() == {}, "the second answer was kept"
+
+    samples = await _scrape(gateway)
+    assert samples["gateway_graphql_requests_total"] == [
+        ({"operation": "Tree", "outcome": "success"}, 2.0)
+    ]
+    timed = {lb["operation"]: v for lb, v in samples["gateway_graphql_request_seconds_count"]}
+    assert timed == {"Tree": 2.0}

@@ -43,7 +43,8 @@ async def test_a_kept_answer_is_audited_and_charged_too(
     caplog.set_level(logging.INFO, logger="gateway.audit")
     run = run_ids(keyed.upstreams)[0]
     query = (
-        f'{{ run(source: "aws", id: "{run}") {{ name tasks(first: 3) {{ edges {{ cursor }} }} }} }}'
+        f'query Peek {{ run(source: "aws", id: "{run}") {{ name tasks(first: 3) '
+        "{ edges { cursor } } } }"
     )
     first = await keyed.query(query, KEY_A)
     keyed.upstreams.emulator.calls.clear()
@@ -54,6 +55,8 @@ async def test_a_kept_answer_is_audited_and_charged_too(
     assert kept["kept"] is True and kept["upstreamCalls"] == 0
     assert kept["principal"] == "lab-a" and kept["sources"] == ["aws"]
     assert kept["estimatedUpstreamCalls"] == executed["estimatedUpstreamCalls"]
+    # Named by the document (no operationName sent), as the executed answer was.
+    assert kept["operation"] == executed["operation"] == "Peek"
 
 
 async def test_untyped_failures_are_masked_with_a_request_id(
