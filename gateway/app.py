@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -51,16 +50,11 @@ from gateway.observability.metrics import Metrics
 from gateway.observability.middleware import ObservabilityMiddleware
 from gateway.observability.tracing import Tracing
 from gateway.policy import errorlog
-from gateway.policy.audit import audit_kept, audit_refused
+from gateway.policy.audit import audit_refused
 from gateway.policy.incremental import is_incremental
-from gateway.policy.limits import charge_quota
+from gateway.policy.kept import answer_kept, keep_answer
 from gateway.policy.persisted import CachePersistedQueryStore, PersistedQueries, refusal
-from gateway.policy.telemetry import (
-    STATS_EXTENSION,
-    STATS_HEADER,
-    error_codes,
-    tracing_extension,
-)
+from gateway.policy.telemetry import STATS_EXTENSION, STATS_HEADER, tracing_extension
 from gateway.schema import build_schema
 from gateway.security.auth import ANONYMOUS, Authenticator, Principal, credential_from_payload
 from gateway.security.body import JsonGuard
@@ -223,20 +217,9 @@ class GatewayGraphQL(SpecGraphQL):
                 getattr(request, "headers", None),
             )
         if key is not None and not context.loaders.fresh:
-            started = time.perf_counter()
             kept = self.responses.get(key)
             if kept is not None:
-                # A kept answer costs no upstream call, but it is still one of the client's
-                # queries: charged at its estimate, audited and counted like any other.
-                name = kept.operation or request_data.operation_name
-                refused = charge_quota(context, self.settings, calls=kept.estimate)
-                if refused is not None:
-                    hooks.operation(name, "error", error_codes([refused]), None)
-                    return ExecutionResult(data=None, errors=[refused])
-                audit_kept(context, name, kept.sources, kept.estimate)
-                data, extensions = kept.decode()
-                hooks.operation(name, "success", [], time.perf_counter() - started)
-                return ExecutionResult(data=data, errors=None, extensions=extensions)
+                return answer_kept(kept, context, self.settings, request_data.operation_name)
         result: ExecutionResult = await super().execute_single(
             request=request,
             request_adapter=request_adapter,
@@ -246,19 +229,9 @@ class GatewayGraphQL(SpecGraphQL):
         )
         if is_incremental(result):  # patches follow: never kept, shaped and audited as they go
             return wrap_incremental(result, context, self.settings.graphql.suggestions)  # type: ignore[no-any-return]
-        if key is not None and not result.errors and result.data is not None:
-            expires = min(context.loaders.expires_at, time.monotonic() + self._max_response_ttl)
-            estimate = context.cost.calls if context.cost is not None else 1
-            sources = sorted(context.budget.calls) if context.budget is not None else []
-            self.responses.keep(
-                key,
-                result.data,
-                result.extensions,
-                estimate,
-                sources,
-                expires,
-                context.operation or request_data.operation_name,
-            )
+        if key is not None:
+            name, ttl = request_data.operation_name, self._max_response_ttl
+            keep_answer(self.responses, key, result, context, name, ttl)
         return result
 
 
