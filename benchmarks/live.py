@@ -28,6 +28,7 @@ from benchmarks.procs import (
     toml_config,
 )
 from benchmarks.reference import SELECTION
+from benchmarks.run import UNPACED
 from gateway.app import create_app
 from gateway.config import load_settings
 from gateway.emulator.app import create_emulator
@@ -35,7 +36,8 @@ from gateway.emulator.server import LoopbackServer
 from gateway.graph.ids import global_id
 
 LATENCY_MS = 20.0
-UNPACED: dict[str, Any] = {"concurrency_per_account": 128, "upstream_rates": {}}
+#: No pacing and no per-client quotas: what is measured is the gateway, not its limits.
+LIMITS: dict[str, Any] = {**UNPACED, "queries_per_minute": 0, "cost_points_per_hour": 0}
 
 
 def report(metric: str, value: str, goal: str, met: bool | None) -> None:
@@ -49,7 +51,7 @@ def _settings(url: str, **extra: Any) -> Any:
             {"name": "aws", "provider": "healthomics", "region": "us-east-1", "endpoint_url": url}
         ],
         "cursors": {"keys": [CURSOR_KEY]},
-        "limits": {**UNPACED, "queries_per_minute": 0, "cost_points_per_hour": 0},
+        "limits": LIMITS,
     }
     values.update(extra)
     return load_settings(None, **values)
@@ -99,7 +101,7 @@ async def incremental_section() -> None:
         cfg = toml_config(
             emu.url,
             graphql={"incremental": True},
-            limits={**UNPACED, "queries_per_minute": 0, "cost_points_per_hour": 0},
+            limits=LIMITS,
         )
         firsts, fulls, plains, parts = [], [], [], []
         for _ in range(3):  # a fresh gateway each time: every upstream read is cold

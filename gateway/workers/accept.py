@@ -20,27 +20,30 @@ import socket
 from typing import Any
 
 
-def hold_port(host: str, port: int) -> socket.socket:
-    """The parent's socket: the address reserved for the workers' listeners, never listening
-    (a second gateway, binding without SO_REUSEPORT, still finds the port taken)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+def _reuse_port(family: int) -> socket.socket:
+    """A TCP socket that may share its port with the workers' others (SO_REUSEPORT).
+
+    IPPROTO_TCP said outright: asyncio sets TCP_NODELAY only on connections whose socket names
+    it, and without it Nagle's algorithm held answers for the client's delayed ACK (p50 44 ms).
+    """
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    return sock
+
+
+def hold_port(host: str, port: int) -> socket.socket:
+    """The parent's socket: the address reserved for the workers' listeners, never listening
+    (a second gateway, binding without SO_REUSEPORT, still finds the port taken)."""
+    sock = _reuse_port(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.bind((host, port))
     sock.set_inheritable(True)
     return sock
 
 
 def own_listener(held: socket.socket) -> socket.socket:
-    """A worker's listener on the held socket's address (asyncio makes it listen).
-
-    IPPROTO_TCP said outright: asyncio sets TCP_NODELAY only on connections whose socket names
-    it, and without it Nagle's algorithm held answers for the client's delayed ACK (p50 44 ms).
-    """
-    sock = socket.socket(held.family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    """A worker's listener on the held socket's address (asyncio makes it listen)."""
+    sock = _reuse_port(held.family)
     sock.bind(held.getsockname())
     return sock
 

@@ -13,7 +13,7 @@ from gateway.clouds.healthomics.states import STATES
 from gateway.graph.context import Info
 from gateway.graph.prefetch import page_args, read_ahead, selected_arguments
 from gateway.graph.relay import PageArgs
-from gateway.types import Record
+from gateway.types import Listing, Record
 from gateway.upstream.connection import Connection
 
 
@@ -26,6 +26,13 @@ class BatchRunFilters:
     run_id: str | None = None
 
 
+def _listing(
+    info: Info, source: str, batch_id: str, f: BatchRunFilters
+) -> tuple[HealthOmicsProvider, Listing]:
+    p = info.context.upstream.provider_as(source, HealthOmicsProvider)
+    return p, p.runs_in_batch(batch_id, f.submission_status, f.run_setting_id, f.run_id)
+
+
 async def runs_page(
     info: Info,
     source: str,
@@ -35,8 +42,7 @@ async def runs_page(
     settled: Settled,
 ) -> Connection:
     """The batch's runs as ListRunsInBatch pages them: the `runs` field's connection."""
-    p = info.context.upstream.provider_as(source, HealthOmicsProvider)
-    listing = p.runs_in_batch(batch_id, f.submission_status, f.run_setting_id, f.run_id)
+    p, listing = _listing(info, source, batch_id, f)
     return await info.context.loaders.connection(p, listing, **page, settled=settled)
 
 
@@ -44,8 +50,7 @@ async def opening_page(
     info: Info, source: str, batch_id: str, first: int | None, f: BatchRunFilters, settled: Settled
 ) -> None:
     """The page `runs_page` reads first for `first` from the list's start, read now."""
-    p = info.context.upstream.provider_as(source, HealthOmicsProvider)
-    listing = p.runs_in_batch(batch_id, f.submission_status, f.run_setting_id, f.run_id)
+    p, listing = _listing(info, source, batch_id, f)
     await info.context.loaders.opening_page(p, listing, first, settled)
 
 
